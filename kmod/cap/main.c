@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * strata_cap - module setup: the /dev/strata/cap device
+ *
+ * Each open of the device creates a handle table bound to the opening
+ * thread group; closing the last reference to the file closes every
+ * handle in it.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+
+#include "common.h"
+
+struct strata_cap_stats strata_cap_stats;
+
+unsigned int strata_max_handles = STRATA_MAX_HANDLES_DEFAULT;
+
+static int strata_max_handles_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = kstrtouint(val, 0, &n);
+	if (err)
+		return err;
+	if (n < 1 || n > STRATA_HANDLE_IDX_MAX)
+		return -ERANGE;
+	WRITE_ONCE(strata_max_handles, n);
+	return 0;
+}
+
+static const struct kernel_param_ops strata_max_handles_ops = {
+	.set = strata_max_handles_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_handles, &strata_max_handles_ops, &strata_max_handles,
+		0644);
+MODULE_PARM_DESC(max_handles,
+		 "Handles a new table may hold (1-131071, default 65536)");
+
+static int strata_cap_open(struct inode *inode, struct file *file)
+{
+	struct strata_table *table;
+
+	table = strata_table_create();
+	if (IS_ERR(table))
+		return PTR_ERR(table);
+	file->private_data = table;
+	return 0;
+}
+
+static int strata_cap_release(struct inode *inode, struct file *file)
+{
+	strata_table_destroy(file->private_data);
+	return 0;
+}
+
+static void strata_cap_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct strata_table *table = file->private_data;
+
+	mutex_lock(&table->lock);
+	seq_printf(m, "strata-table-koid:\t%llu\n", table->koid);
+	seq_printf(m, "strata-owner-tgid:\t%d\n", pid_vnr(table->owner));
+	seq_printf(m, "strata-handles:\t%u\n", table->nr_handles);
+	seq_printf(m, "strata-max-handles:\t%u\n", table->max_handles);
+	mutex_unlock(&table->lock);
+}
+
+static const struct file_operations strata_cap_fops = {
+	.owner = THIS_MODULE,
+	.open = strata_cap_open,
+	.release = strata_cap_release,
+	.unlocked_ioctl = strata_cap_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.show_fdinfo = strata_cap_show_fdinfo,
+};
+
+#define STRATA_STAT_ATTR(_name)						\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n",					\
+			  atomic_long_read(&strata_cap_stats._name));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+STRATA_STAT_ATTR(objects);
+STRATA_STAT_ATTR(tables);
+STRATA_STAT_ATTR(handles);
+
+static struct attribute *strata_cap_attrs[] = {
+	&dev_attr_objects.attr,
+	&dev_attr_tables.attr,
+	&dev_attr_handles.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(strata_cap);
+
+static struct miscdevice strata_cap_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "strata_cap",
+	.nodename = "strata/cap",
+	.mode = 0666,
+	.fops = &strata_cap_fops,
+	.groups = strata_cap_groups,
+};
+
+static int __init strata_cap_init(void)
+{
+	int err;
+
+	err = strata_policy_init();
+	if (err) {
+		pr_err("cannot register strata_cap_ops: %d\n", err);
+		return err;
+	}
+	err = misc_register(&strata_cap_dev);
+	if (err) {
+		pr_err("cannot register /dev/strata/cap: %d\n", err);
+		return err;
+	}
+	return 0;
+}
+
+static void __exit strata_cap_exit(void)
+{
+	misc_deregister(&strata_cap_dev);
+	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.tables));
+	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.objects));
+}
+
+module_init(strata_cap_init);
+module_exit(strata_cap_exit);
+
+MODULE_DESCRIPTION("strata capability handles");
+MODULE_AUTHOR("The strata authors");
+MODULE_LICENSE("GPL");

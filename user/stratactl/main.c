@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stratactl - the strata command line: stratactl [OPTIONS] OBJECT COMMAND
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stratactl.h"
+
+bool json_output;
+bool pretty_output;
+
+static const char usage_text[] =
+"Usage: stratactl [OPTIONS] OBJECT COMMAND [ARGS]\n"
+"\n"
+"OBJECT := { status | cap }\n"
+"  status            which strata modules are loaded, with BTF or not\n"
+"  cap stat          live handle tables, handles and objects; limits\n"
+"\n"
+"OPTIONS:\n"
+"  -j, --json        JSON output\n"
+"  -p, --pretty      pretty-printed JSON output (implies -j)\n"
+"  -h, --help        this help\n"
+"\n"
+"Exit status: 0 success, 1 failure, 2 bad usage, 3 module not loaded.\n";
+
+static const struct cmd objects[] = {
+	{ "status", do_status },
+	{ "cap", do_cap },
+	{ NULL, NULL },
+};
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("stratactl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void print_json(struct json_object *obj)
+{
+	int flags = pretty_output ? JSON_C_TO_STRING_PRETTY |
+				    JSON_C_TO_STRING_SPACED :
+				    JSON_C_TO_STRING_PLAIN;
+
+	puts(json_object_to_json_string_ext(obj, flags));
+}
+
+bool module_loaded(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return access(path, F_OK) == 0;
+}
+
+int read_sysfs_long(const char *path, long *val)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fscanf(f, "%ld", val) == 1 ? 0 : -EIO;
+	fclose(f);
+	return ret;
+}
+
+/* Run the command named by argv[0] from @cmds; "help" lists them. */
+int cmd_dispatch(const char *object, const struct cmd *cmds, int argc,
+		 char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 1) {
+		err_msg("'%s' needs a command; try 'stratactl %s help'",
+			object, object);
+		return STRATACTL_USAGE;
+	}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(argv[0], c->name))
+			return c->func(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "help")) {
+		printf("Commands of '%s':", object);
+		for (c = cmds; c->name; c++)
+			printf(" %s", c->name);
+		putchar('\n');
+		return STRATACTL_OK;
+	}
+	err_msg("unknown command '%s %s'; try 'stratactl %s help'", object,
+		argv[0], object);
+	return STRATACTL_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *c;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_output = true;
+			pretty_output = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return STRATACTL_OK;
+		default:
+			fputs(usage_text, stderr);
+			return STRATACTL_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		fputs(usage_text, stderr);
+		return STRATACTL_USAGE;
+	}
+	for (c = objects; c->name; c++)
+		if (!strcmp(argv[0], c->name))
+			return c->func(argc - 1, argv + 1);
+	err_msg("unknown object '%s'; try 'stratactl --help'", argv[0]);
+	return STRATACTL_USAGE;
+}
