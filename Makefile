@@ -114,8 +114,16 @@ LIB_OBJS := $(patsubst user/lib/%.c,$(USER_OUT)/lib/%.o,$(LIB_SRCS))
 CTL_SRCS := $(wildcard user/stratactl/*.c)
 CTL	:= $(USER_OUT)/stratactl
 
+EXAMPLES := $(patsubst user/examples/%.c,$(USER_OUT)/examples/%,\
+		$(wildcard user/examples/*.c))
+
 .PHONY: user
-user: $(LIB_A) $(LIB_SO) $(CTL)
+user: $(LIB_A) $(LIB_SO) $(CTL) $(EXAMPLES)
+
+$(USER_OUT)/examples/%: user/examples/%.c $(LIB_A)
+	$(Q)mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(LIB_A)
 
 $(USER_OUT)/lib/%.o: user/lib/%.c $(wildcard user/lib/*.h include/uapi/strata/*.h)
 	$(Q)mkdir -p $(@D)
