@@ -184,8 +184,8 @@ checkpatch:
 	$(Q)mkdir -p $(BUILD)/tools
 	$(Q)cp $(STRATA_TOOLS)/checkpatch/* $(BUILD)/tools/
 	$(Q)$(BUILD)/tools/checkpatch.pl --no-tree --strict --terse -f \
-		$(wildcard kmod/*/*.[ch] include/strata/*.h include/uapi/strata/*.h \
-			   bpf/*.[ch])
+		$(filter-out %.mod.c,$(wildcard kmod/*/*.[ch] include/strata/*.h \
+			include/uapi/strata/*.h bpf/*.[ch]))
 
 # ---- install and clean -----------------------------------------------------
 

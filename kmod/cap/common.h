@@ -49,7 +49,7 @@ struct strata_handle {
  * @max_handles: limit on @nr_handles
  */
 struct strata_table {
-	struct mutex lock;
+	struct mutex lock;	/* serialises changes to handles */
 	struct xarray handles;
 	struct pid *owner;
 	u64 koid;
