@@ -196,7 +196,8 @@ install: all
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/strata \
 		include/uapi/strata/*.h user/lib/strata.h
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/lib $(LIB_A)
-	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/lib $(LIB_SO)
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libstrata.so.0
+	ln -sf libstrata.so.0 $(DESTDIR)$(PREFIX)/lib/libstrata.so
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/sbin $(CTL)
 
 clean:
