@@ -169,7 +169,7 @@ deps:
 
 check: deps
 	$(Q)$(MAKE) all
-	$(Q)scripts/vm-run -- scripts/run-tests $(T)
+	$(Q)scripts/vm-run -- env TFLAGS="$(TFLAGS)" scripts/run-tests $(T)
 
 demo: deps
 	$(Q)$(MAKE) all

@@ -25,7 +25,7 @@ static const char help_fmt[] =
 "Usage: %s [-t TYPE]... [-r RIGHTS] [-n SECS] [-v]\n"
 "\n"
 "  -t TYPE    refuse to create objects of TYPE: event, channel, eventpair,\n"
-"             vmo, or a type number (repeatable)\n"
+"             vmo, gang, or a type number (repeatable)\n"
 "  -r RIGHTS  rights mask a duplicate may keep (default: all rights)\n"
 "  -n SECS    detach and exit after SECS seconds (default: on a signal)\n"
 "  -v         print libbpf's debug messages\n"
@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	struct bpf_link *link;
 	__u64 deny_types = 0;
 	__u32 dup_rights = STRATA_RIGHTS_ALL;
+	unsigned long long rights;
 	long secs = -1;
 	char *end;
 	int opt, type, err;
@@ -94,11 +95,14 @@ int main(int argc, char **argv)
 			deny_types |= 1ULL << type;
 			break;
 		case 'r':
-			dup_rights = strtoul(optarg, &end, 0);
-			if (!*optarg || *end) {
+			errno = 0;
+			rights = strtoull(optarg, &end, 0);
+			if (!*optarg || *end || errno ||
+			    rights & ~(unsigned long long)STRATA_RIGHTS_ALL) {
 				fprintf(stderr, "bad rights mask '%s'\n", optarg);
 				return 2;
 			}
+			dup_rights = rights;
 			break;
 		case 'n':
 			secs = strtol(optarg, &end, 0);
@@ -110,9 +114,12 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'h':
+			printf(help_fmt, argv[0]);
+			return 0;
 		default:
 			fprintf(stderr, help_fmt, argv[0]);
-			return opt == 'h' ? 0 : 2;
+			return 2;
 		}
 	}
 

@@ -7,7 +7,8 @@
 # Debian's archive or PyPI; what is built from linux-source-6.12 (libbpf,
 # bpftool, the kselftest harness, checkpatch) is cached under $STRATA_CACHE
 # (default /var/cache/strata), outside the work tree, keyed by the source
-# package's version, so a fresh clone does not rebuild it.
+# package's version and by a hash of the build script and patches, so a
+# fresh clone does not rebuild it.
 #
 set -euo pipefail
 

@@ -18,14 +18,12 @@ struct strata_object;
 /**
  * struct strata_object_type - what strata_cap needs to know of a type
  * @type: STRATA_OBJ_* value reported to user space
- * @name: short name for logs and fdinfo
- * @default_rights: rights of the handle returned on creation
+ * @name: short name for logs
  * @destroy: frees the object once its last reference is gone; may sleep
  */
 struct strata_object_type {
 	u32 type;
 	const char *name;
-	u32 default_rights;
 	void (*destroy)(struct strata_object *obj);
 };
 

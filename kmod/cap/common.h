@@ -13,9 +13,10 @@
 
 /*
  * A handle value is ((index << 15) | (generation << 1) | 1) XOR the table's
- * random mask, whose bit 0 is clear: values are never 0, a value names one
- * slot and one generation of it, and a closed value does not name the
- * handle that later reuses its slot.
+ * random mask, whose bit 0 is clear: values are never 0 and a value names
+ * one slot and one generation.  Slots are handed out cyclically, so a
+ * closed value could only name a later handle once its slot comes round
+ * again (after every other index was used) with the same generation.
  */
 enum {
 	STRATA_HANDLE_GEN_BITS		= 14,
@@ -44,6 +45,7 @@ struct strata_handle {
  * @owner: thread group that opened the table; nobody else may use it
  * @koid: the table's koid
  * @mask: XOR mask of handle values, random per table
+ * @next_index: where the cyclic search for a free slot starts
  * @next_gen: generation of the next handle
  * @nr_handles: entries in @handles
  * @max_handles: limit on @nr_handles
@@ -54,6 +56,7 @@ struct strata_table {
 	struct pid *owner;
 	u64 koid;
 	u32 mask;
+	u32 next_index;
 	u32 next_gen;
 	u32 nr_handles;
 	u32 max_handles;

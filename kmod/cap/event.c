@@ -20,7 +20,6 @@ static void strata_event_destroy(struct strata_object *obj)
 static const struct strata_object_type strata_event_type = {
 	.type = STRATA_OBJ_EVENT,
 	.name = "event",
-	.default_rights = STRATA_DEFAULT_EVENT_RIGHTS,
 	.destroy = strata_event_destroy,
 };
 

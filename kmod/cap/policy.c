@@ -123,6 +123,14 @@ static int strata_cap_ops_init(struct btf *btf)
 	return 0;
 }
 
+/* Callbacks run under RCU and, for some, a table lock: nothing may sleep. */
+static int strata_cap_ops_check_member(const struct btf_type *t,
+				       const struct btf_member *member,
+				       const struct bpf_prog *prog)
+{
+	return prog->sleepable ? -EINVAL : 0;
+}
+
 /* bpf_obj_name_cpy() is not exported: check and copy the name by hand. */
 static int strata_cap_ops_init_member(const struct btf_type *t,
 				      const struct btf_member *member,
@@ -196,6 +204,7 @@ static struct strata_cap_ops __bpf_ops_strata_cap_ops = {
 static struct bpf_struct_ops bpf_strata_cap_ops = {
 	.verifier_ops = &strata_cap_verifier_ops,
 	.init = strata_cap_ops_init,
+	.check_member = strata_cap_ops_check_member,
 	.init_member = strata_cap_ops_init_member,
 	.reg = strata_cap_ops_reg,
 	.unreg = strata_cap_ops_unreg,

@@ -106,9 +106,14 @@ static int __strata_handle_add(struct strata_table *table,
 	handle->rights = rights;
 	handle->gen = table->next_gen++ & STRATA_HANDLE_GEN_MASK;
 
-	err = xa_alloc(&table->handles, &index, handle,
-		       XA_LIMIT(1, STRATA_HANDLE_IDX_MAX), GFP_KERNEL_ACCOUNT);
-	if (err) {
+	/*
+	 * Cyclic: a freed slot comes back only after every other index has
+	 * been used, so a stale value names nothing for a long time.
+	 */
+	err = xa_alloc_cyclic(&table->handles, &index, handle,
+			      XA_LIMIT(1, STRATA_HANDLE_IDX_MAX),
+			      &table->next_index, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
 		kfree(handle);
 		return err == -EBUSY ? -EMFILE : err;
 	}

@@ -9,8 +9,9 @@
  * table gets -EACCES from it.
  *
  * Every structure passed to an ioctl has a fixed size encoded in the ioctl
- * number; fields named "reserved" and unused option bits must be zero, or
- * the call fails with -EINVAL and changes nothing.
+ * number; fields named "reserved", output fields and unused option bits
+ * must be zero on input, or the call fails with -EINVAL and changes
+ * nothing.
  *
  * Documentation/cap.rst is the reference for every call and its errors.
  */

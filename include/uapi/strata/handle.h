@@ -20,7 +20,7 @@
 /* strata's own types start at 64 */
 #define STRATA_OBJ_GANG		64U
 
-/* Rights: Zircon's names and bit positions, strata's own from bit 24. */
+/* Rights: Zircon's names and bit positions, strata's own from bit 30 down. */
 #define STRATA_RIGHT_NONE		0U
 #define STRATA_RIGHT_DUPLICATE		(1U << 0)
 #define STRATA_RIGHT_TRANSFER		(1U << 1)
@@ -34,7 +34,7 @@
 #define STRATA_RIGHT_SIGNAL_PEER	(1U << 13)
 #define STRATA_RIGHT_WAIT		(1U << 14)
 #define STRATA_RIGHT_INSPECT		(1U << 15)
-#define STRATA_RIGHT_REVOKE		(1U << 24)
+#define STRATA_RIGHT_REVOKE		(1U << 30)
 /* Only as an argument: "the same rights as the source handle". */
 #define STRATA_RIGHT_SAME_RIGHTS	(1U << 31)
 
