@@ -39,7 +39,7 @@ int BPF_PROG(cap_limit_create, __u32 type, __u32 rights)
 }
 
 SEC("struct_ops/duplicate")
-int BPF_PROG(cap_limit_duplicate, __u64 koid, __u32 type, __u32 rights,
+int BPF_PROG(cap_limit_duplicate, const struct strata_handle *h,
 	     __u32 new_rights)
 {
 	if (new_rights & ~dup_rights) {

@@ -11,8 +11,19 @@
 #include <strata/handle.h>
 
 /* vmlinux.h has no errno values. */
-#define EPERM	1
-#define EACCES	13
-#define EINVAL	22
+#define EPERM		1
+#define ENOENT		2
+#define EBADF		9
+#define EACCES		13
+#define EINVAL		22
+#define EKEYREVOKED	128
+
+/* strata_cap's kfuncs: for strata_cap_ops callbacks ... */
+extern __u32 bpf_strata_handle_type(const struct strata_handle *h) __ksym;
+extern __u32 bpf_strata_handle_rights(const struct strata_handle *h) __ksym;
+extern __u64 bpf_strata_handle_koid(const struct strata_handle *h) __ksym;
+extern __s32 bpf_strata_handle_owner(const struct strata_handle *h) __ksym;
+/* ... and for LSM programs. */
+extern __s64 bpf_strata_file_rights(struct file *file) __ksym;
 
 #endif /* _STRATA_BPF_H */

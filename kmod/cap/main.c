@@ -14,6 +14,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/poll.h>
 #include <linux/seq_file.h>
 
 #include "common.h"
@@ -47,6 +48,33 @@ module_param_cb(max_handles, &strata_max_handles_ops, &strata_max_handles,
 MODULE_PARM_DESC(max_handles,
 		 "Handles a new table may hold (1-131071, default 65536)");
 
+unsigned int strata_channel_max_msgs = 1024;
+
+static int strata_channel_max_msgs_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = kstrtouint(val, 0, &n);
+	if (err)
+		return err;
+	if (n < 1 || n > 1U << 20)
+		return -ERANGE;
+	WRITE_ONCE(strata_channel_max_msgs, n);
+	return 0;
+}
+
+static const struct kernel_param_ops strata_channel_max_msgs_ops = {
+	.set = strata_channel_max_msgs_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(channel_max_msgs, &strata_channel_max_msgs_ops,
+		&strata_channel_max_msgs, 0644);
+MODULE_PARM_DESC(channel_max_msgs,
+		 "Messages a channel endpoint may have queued (1-1048576, default 1024)");
+
 static int strata_cap_open(struct inode *inode, struct file *file)
 {
 	struct strata_table *table;
@@ -74,12 +102,24 @@ static void strata_cap_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "strata-handles:\t%u\n", table->nr_handles);
 	seq_printf(m, "strata-max-handles:\t%u\n", table->max_handles);
 	mutex_unlock(&table->lock);
+	spin_lock_irq(&table->port_wq.lock);
+	seq_printf(m, "strata-packets:\t%u\n", table->nr_packets);
+	seq_printf(m, "strata-async-waits:\t%u\n",
+		   table->nr_async_waits - (table->nr_packets -
+					    table->nr_user_packets));
+	spin_unlock_irq(&table->port_wq.lock);
+}
+
+static __poll_t strata_cap_poll(struct file *file, struct poll_table_struct *pt)
+{
+	return strata_port_poll(file->private_data, file, pt);
 }
 
 static const struct file_operations strata_cap_fops = {
 	.owner = THIS_MODULE,
 	.open = strata_cap_open,
 	.release = strata_cap_release,
+	.poll = strata_cap_poll,
 	.unlocked_ioctl = strata_cap_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.show_fdinfo = strata_cap_show_fdinfo,
@@ -97,11 +137,13 @@ static DEVICE_ATTR_RO(_name)
 STRATA_STAT_ATTR(objects);
 STRATA_STAT_ATTR(tables);
 STRATA_STAT_ATTR(handles);
+STRATA_STAT_ATTR(messages);
 
 static struct attribute *strata_cap_attrs[] = {
 	&dev_attr_objects.attr,
 	&dev_attr_tables.attr,
 	&dev_attr_handles.attr,
+	&dev_attr_messages.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(strata_cap);
@@ -119,17 +161,24 @@ static int __init strata_cap_init(void)
 {
 	int err;
 
+	err = strata_handle_cache_init();
+	if (err)
+		return err;
 	err = strata_policy_init();
 	if (err) {
 		pr_err("cannot register strata_cap_ops: %d\n", err);
-		return err;
+		goto out_cache;
 	}
 	err = misc_register(&strata_cap_dev);
 	if (err) {
 		pr_err("cannot register /dev/strata/cap: %d\n", err);
-		return err;
+		goto out_cache;
 	}
 	return 0;
+
+out_cache:
+	strata_handle_cache_exit();
+	return err;
 }
 
 static void __exit strata_cap_exit(void)
@@ -137,6 +186,9 @@ static void __exit strata_cap_exit(void)
 	misc_deregister(&strata_cap_dev);
 	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.tables));
 	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.objects));
+	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.handles));
+	strata_quota_exit();
+	strata_handle_cache_exit();
 }
 
 module_init(strata_cap_init);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * strata_cap - object lifetimes and koids
+ * strata_cap - object lifetimes, koids and signals
  */
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/kref.h>
 
@@ -28,16 +29,31 @@ EXPORT_SYMBOL_GPL(strata_koid_alloc);
  * @obj: the object, embedded in its type's structure
  * @type: its type
  *
- * The object starts with one reference, owned by the caller.
+ * The object starts with one reference, owned by the caller, and is
+ * charged to the caller's user.  On success, strata_object_put() ends it;
+ * on failure the caller frees it as if this had not been called.
+ *
+ * Return: 0, or -EDQUOT when the user has reached user_max_objects.
  */
-void strata_object_init(struct strata_object *obj,
-			const struct strata_object_type *type)
+int strata_object_init(struct strata_object *obj,
+		       const struct strata_object_type *type)
 {
+	kuid_t uid = current_uid();
+	int err;
+
+	err = strata_quota_charge(uid, STRATA_QUOTA_OBJECTS, 1);
+	if (err)
+		return err;
 	kref_init(&obj->ref);
+	atomic_set(&obj->handle_count, 0);
 	obj->type = type;
 	obj->koid = strata_koid_alloc();
 	obj->related_koid = 0;
+	init_waitqueue_head(&obj->wq);
+	obj->signals = 0;
+	obj->uid = uid;
 	atomic_long_inc(&strata_cap_stats.objects);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(strata_object_init);
 
@@ -45,6 +61,7 @@ static void strata_object_release(struct kref *ref)
 {
 	struct strata_object *obj = container_of(ref, struct strata_object, ref);
 
+	strata_quota_uncharge(obj->uid, STRATA_QUOTA_OBJECTS, 1);
 	atomic_long_dec(&strata_cap_stats.objects);
 	obj->type->destroy(obj);
 }
@@ -58,3 +75,53 @@ void strata_object_put(struct strata_object *obj)
 	kref_put(&obj->ref, strata_object_release);
 }
 EXPORT_SYMBOL_GPL(strata_object_put);
+
+/**
+ * strata_object_release_handle() - account for a handle that went away
+ * @obj: the object it named
+ *
+ * Called once per handle, before the handle's object reference is dropped.
+ */
+void strata_object_release_handle(struct strata_object *obj)
+{
+	if (atomic_dec_and_test(&obj->handle_count) &&
+	    obj->type->on_zero_handles)
+		obj->type->on_zero_handles(obj);
+}
+
+/**
+ * __strata_object_signal() - change signals with the object's lock held
+ * @obj: the object
+ * @clear: signals to clear
+ * @set: signals to set, after clearing
+ *
+ * Waiters are woken when the signals change; async waits whose trigger
+ * is now asserted queue their packets.
+ */
+void __strata_object_signal(struct strata_object *obj, u32 clear, u32 set)
+{
+	u32 old = obj->signals;
+
+	lockdep_assert_held(&obj->wq.lock);
+
+	obj->signals = (old & ~clear) | set;
+	if (obj->signals != old)
+		wake_up_locked_poll(&obj->wq, obj->signals);
+}
+EXPORT_SYMBOL_GPL(__strata_object_signal);
+
+/**
+ * strata_object_signal() - change an object's signals
+ * @obj: the object
+ * @clear: signals to clear
+ * @set: signals to set, after clearing
+ */
+void strata_object_signal(struct strata_object *obj, u32 clear, u32 set)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&obj->wq.lock, flags);
+	__strata_object_signal(obj, clear, set);
+	spin_unlock_irqrestore(&obj->wq.lock, flags);
+}
+EXPORT_SYMBOL_GPL(strata_object_signal);

@@ -19,6 +19,7 @@
 #include <linux/rcupdate.h>
 
 #include "common.h"
+#include "trace.h"
 
 enum {
 	STRATA_CAP_OPS_NAME_LEN = 32,
@@ -29,8 +30,11 @@ enum {
  *
  * Each callback returns 0 to allow the operation or a negative errno to
  * refuse it, which the caller then gets; any other value refuses with
- * -EPERM.  A callback left out allows.  Callbacks run under RCU and must
- * not sleep.
+ * -EPERM.  A callback left out allows.  They are asked only once the
+ * rights allow the operation, so a policy can refuse more, never grant.
+ * Callbacks run under RCU, some with a table lock held: they must not
+ * sleep.  The handle they get is read-only; the bpf_strata_handle_*()
+ * kfuncs read its type, rights, koid and owner.
  */
 struct strata_cap_ops {
 	/**
@@ -39,11 +43,23 @@ struct strata_cap_ops {
 	 */
 	int (*create)(u32 type, u32 rights);
 
+	/** @duplicate: @h is about to be duplicated or replaced. */
+	int (*duplicate)(const struct strata_handle *h, u32 new_rights);
+
 	/**
-	 * @duplicate: a handle with @rights to object @koid of @type is
-	 * about to be duplicated into one with @new_rights.
+	 * @transfer: @h is about to leave its table in a message written
+	 * to the channel endpoint @channel_koid.
 	 */
-	int (*duplicate)(u64 koid, u32 type, u32 rights, u32 new_rights);
+	int (*transfer)(const struct strata_handle *h, u64 channel_koid);
+
+	/** @export: @h is about to move into a new file descriptor. */
+	int (*export)(const struct strata_handle *h);
+
+	/** @import: @h is about to move from its file into a table. */
+	int (*import)(const struct strata_handle *h);
+
+	/** @revoke: every handle derived from @h is about to be revoked. */
+	int (*revoke)(const struct strata_handle *h);
 
 	/** @name: the policy's name, shown by stratactl and bpftool */
 	char name[STRATA_CAP_OPS_NAME_LEN];
@@ -61,8 +77,29 @@ static int strata_policy_errno(int ret)
 	return -EPERM;
 }
 
+/*
+ * Ask the attached policy, if any: @call is the callback expression,
+ * evaluated with ops pointing at the policy.
+ */
+#define strata_policy_ask(op, h, call)					\
+({									\
+	const struct strata_cap_ops *ops;				\
+	int __ret = 0;							\
+									\
+	rcu_read_lock();						\
+	ops = rcu_dereference(strata_cap_policy);			\
+	if (ops && ops->op)						\
+		__ret = strata_policy_errno(call);			\
+	rcu_read_unlock();						\
+	if (__ret)							\
+		trace_strata_cap_deny(#op, (h) ? (h)->obj->koid : 0,	\
+				      (h) ? (h)->obj->type->type : 0,	\
+				      (h) ? (h)->rights : 0, __ret);	\
+	__ret;								\
+})
+
 /**
- * strata_policy_create() - ask the policy whether an object may be created
+ * strata_policy_create() - may an object of @type be created?
  * @type: STRATA_OBJ_* type of the object
  * @rights: rights of its first handle
  *
@@ -70,40 +107,146 @@ static int strata_policy_errno(int ret)
  */
 int strata_policy_create(u32 type, u32 rights)
 {
-	const struct strata_cap_ops *ops;
-	int ret = 0;
+	const struct strata_handle *none = NULL;
 
-	rcu_read_lock();
-	ops = rcu_dereference(strata_cap_policy);
-	if (ops && ops->create)
-		ret = strata_policy_errno(ops->create(type, rights));
-	rcu_read_unlock();
-	return ret;
+	return strata_policy_ask(create, none, ops->create(type, rights));
 }
 
 /**
- * strata_policy_duplicate() - ask the policy whether a handle may be copied
- * @obj: the object the handle names
- * @rights: the source handle's rights
- * @new_rights: the copy's rights, a subset of @rights
+ * strata_policy_duplicate() - may @h be duplicated (or replaced)?
+ * @h: the source handle
+ * @new_rights: the copy's rights, a subset of @h's
  *
  * Return: 0 to go ahead, or the negative errno to fail with.
  */
-int strata_policy_duplicate(const struct strata_object *obj, u32 rights,
-			    u32 new_rights)
+int strata_policy_duplicate(const struct strata_handle *h, u32 new_rights)
 {
-	const struct strata_cap_ops *ops;
-	int ret = 0;
-
-	rcu_read_lock();
-	ops = rcu_dereference(strata_cap_policy);
-	if (ops && ops->duplicate)
-		ret = strata_policy_errno(ops->duplicate(obj->koid,
-							 obj->type->type,
-							 rights, new_rights));
-	rcu_read_unlock();
-	return ret;
+	return strata_policy_ask(duplicate, h, ops->duplicate(h, new_rights));
 }
+
+/**
+ * strata_policy_transfer() - may @h travel through @channel?
+ * @h: the handle
+ * @channel: the endpoint written to
+ *
+ * Return: 0 to go ahead, or the negative errno to fail with.
+ */
+int strata_policy_transfer(const struct strata_handle *h,
+			   const struct strata_object *channel)
+{
+	return strata_policy_ask(transfer, h,
+				 ops->transfer(h, channel->koid));
+}
+
+/**
+ * strata_policy_export() - may @h become a file descriptor?
+ * @h: the handle
+ *
+ * Return: 0 to go ahead, or the negative errno to fail with.
+ */
+int strata_policy_export(const struct strata_handle *h)
+{
+	return strata_policy_ask(export, h, ops->export(h));
+}
+
+/**
+ * strata_policy_import() - may @h come back from its file?
+ * @h: the handle
+ *
+ * Return: 0 to go ahead, or the negative errno to fail with.
+ */
+int strata_policy_import(const struct strata_handle *h)
+{
+	return strata_policy_ask(import, h, ops->import(h));
+}
+
+/**
+ * strata_policy_revoke() - may the descendants of @h be revoked?
+ * @h: the handle
+ *
+ * Return: 0 to go ahead, or the negative errno to fail with.
+ */
+int strata_policy_revoke(const struct strata_handle *h)
+{
+	return strata_policy_ask(revoke, h, ops->revoke(h));
+}
+
+__bpf_kfunc_start_defs();
+
+/**
+ * bpf_strata_handle_type() - the STRATA_OBJ_* type of a handle's object
+ * @h: the handle a strata_cap_ops callback got
+ */
+__bpf_kfunc u32 bpf_strata_handle_type(const struct strata_handle *h)
+{
+	return h->obj->type->type;
+}
+
+/**
+ * bpf_strata_handle_rights() - a handle's rights
+ * @h: the handle a strata_cap_ops callback got
+ */
+__bpf_kfunc u32 bpf_strata_handle_rights(const struct strata_handle *h)
+{
+	return h->rights;
+}
+
+/**
+ * bpf_strata_handle_koid() - the koid of a handle's object
+ * @h: the handle a strata_cap_ops callback got
+ */
+__bpf_kfunc u64 bpf_strata_handle_koid(const struct strata_handle *h)
+{
+	return h->obj->koid;
+}
+
+/**
+ * bpf_strata_handle_owner() - tgid of the process whose table holds @h
+ * @h: the handle a strata_cap_ops callback got
+ *
+ * Return: the tgid (as seen from the initial pid namespace), or 0 for a
+ * handle in flight (in a message or an exported file).
+ */
+__bpf_kfunc s32 bpf_strata_handle_owner(const struct strata_handle *h)
+{
+	return READ_ONCE(h->owner_tgid);
+}
+
+/**
+ * bpf_strata_file_rights() - the rights of an exported handle's file
+ * @file: any file, typically the one an LSM hook is asked about
+ *
+ * Return: the rights; -ENOENT when @file holds no strata handle (any
+ * other file), -EBADF when its handle was imported already,
+ * -EKEYREVOKED when it was revoked.
+ */
+__bpf_kfunc s64 bpf_strata_file_rights(struct file *file)
+{
+	return strata_file_rights(file);
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(strata_cap_ops_kfunc_ids)
+BTF_ID_FLAGS(func, bpf_strata_handle_type, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_strata_handle_rights, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_strata_handle_koid, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_strata_handle_owner, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(strata_cap_ops_kfunc_ids)
+
+static const struct btf_kfunc_id_set strata_cap_ops_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set = &strata_cap_ops_kfunc_ids,
+};
+
+BTF_KFUNCS_START(strata_cap_lsm_kfunc_ids)
+BTF_ID_FLAGS(func, bpf_strata_file_rights, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(strata_cap_lsm_kfunc_ids)
+
+static const struct btf_kfunc_id_set strata_cap_lsm_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set = &strata_cap_lsm_kfunc_ids,
+};
 
 static bool strata_cap_ops_is_valid_access(int off, int size,
 					   enum bpf_access_type type,
@@ -190,8 +333,19 @@ static int strata_cap_ops__create(u32 type, u32 rights)
 	return 0;
 }
 
-static int strata_cap_ops__duplicate(u64 koid, u32 type, u32 rights,
+static int strata_cap_ops__duplicate(const struct strata_handle *h,
 				     u32 new_rights)
+{
+	return 0;
+}
+
+static int strata_cap_ops__transfer(const struct strata_handle *h,
+				    u64 channel_koid)
+{
+	return 0;
+}
+
+static int strata_cap_ops__handle(const struct strata_handle *h)
 {
 	return 0;
 }
@@ -199,6 +353,10 @@ static int strata_cap_ops__duplicate(u64 koid, u32 type, u32 rights,
 static struct strata_cap_ops __bpf_ops_strata_cap_ops = {
 	.create = strata_cap_ops__create,
 	.duplicate = strata_cap_ops__duplicate,
+	.transfer = strata_cap_ops__transfer,
+	.export = strata_cap_ops__handle,
+	.import = strata_cap_ops__handle,
+	.revoke = strata_cap_ops__handle,
 };
 
 static struct bpf_struct_ops bpf_strata_cap_ops = {
@@ -225,5 +383,15 @@ static struct bpf_struct_ops bpf_strata_cap_ops = {
  */
 int strata_policy_init(void)
 {
-	return register_bpf_struct_ops(&bpf_strata_cap_ops, strata_cap_ops);
+	int err;
+
+	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
+					&strata_cap_ops_kfunc_set);
+	if (!err)
+		err = register_btf_kfunc_id_set(BPF_PROG_TYPE_LSM,
+						&strata_cap_lsm_kfunc_set);
+	if (!err)
+		err = register_bpf_struct_ops(&bpf_strata_cap_ops,
+					      strata_cap_ops);
+	return err;
 }

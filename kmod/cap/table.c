@@ -3,13 +3,14 @@
  * strata_cap - handle tables
  */
 
+#include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <uapi/strata/cap.h>
 
 #include "common.h"
+#include "trace.h"
 
 static u32 strata_handle_encode(const struct strata_table *table, u32 index,
 				u32 gen)
@@ -46,10 +47,12 @@ struct strata_table *strata_table_create(void)
 	mutex_init(&table->lock);
 	xa_init_flags(&table->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	table->owner = get_pid(task_tgid(current));
+	table->uid = current_uid();
 	table->koid = strata_koid_alloc();
 	table->mask = get_random_u32() & ~1U;
 	table->next_gen = get_random_u32();
 	table->max_handles = READ_ONCE(strata_max_handles);
+	strata_port_init(table);
 	atomic_long_inc(&strata_cap_stats.tables);
 	return table;
 }
@@ -60,15 +63,16 @@ struct strata_table *strata_table_create(void)
  */
 void strata_table_destroy(struct strata_table *table)
 {
-	struct strata_handle *handle;
+	struct strata_handle *h;
 	unsigned long index;
 
-	xa_for_each(&table->handles, index, handle) {
-		strata_object_put(handle->obj);
-		kfree(handle);
-		atomic_long_dec(&strata_cap_stats.handles);
+	xa_for_each(&table->handles, index, h) {
+		xa_erase(&table->handles, index);
+		strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
+		strata_handle_drop(h);
 	}
 	xa_destroy(&table->handles);
+	strata_port_destroy(table);
 	put_pid(table->owner);
 	mutex_destroy(&table->lock);
 	kfree(table);
@@ -86,185 +90,350 @@ bool strata_table_is_owner(const struct strata_table *table)
 	return task_tgid(current) == table->owner;
 }
 
-static int __strata_handle_add(struct strata_table *table,
-			       struct strata_object *obj, u32 rights,
-			       u32 *value)
+/**
+ * __strata_table_room() - can @n more handles go into @table?
+ * @table: the table, locked
+ * @n: how many
+ *
+ * Return: 0, -EMFILE past the table's limit.
+ */
+int __strata_table_room(struct strata_table *table, u32 n)
 {
-	struct strata_handle *handle;
+	lockdep_assert_held(&table->lock);
+
+	return n > table->max_handles - table->nr_handles ? -EMFILE : 0;
+}
+
+/**
+ * __strata_table_insert() - put a handle into a locked table
+ * @table: the table
+ * @h: the handle; on success the table owns the caller's reference
+ * @value: out: the handle's value
+ *
+ * Return: 0, -EMFILE when the table is full, -EDQUOT past the user's
+ * handle quota, or -ENOMEM.
+ */
+int __strata_table_insert(struct strata_table *table, struct strata_handle *h,
+			  u32 *value)
+{
 	u32 index;
 	int err;
 
 	lockdep_assert_held(&table->lock);
 
-	if (table->nr_handles >= table->max_handles)
-		return -EMFILE;
-
-	handle = kmalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
-	if (!handle)
-		return -ENOMEM;
-	handle->obj = obj;
-	handle->rights = rights;
-	handle->gen = table->next_gen++ & STRATA_HANDLE_GEN_MASK;
+	err = __strata_table_room(table, 1);
+	if (err)
+		return err;
+	err = strata_quota_charge(table->uid, STRATA_QUOTA_HANDLES, 1);
+	if (err)
+		return err;
 
 	/*
 	 * Cyclic: a freed slot comes back only after every other index has
 	 * been used, so a stale value names nothing for a long time.
 	 */
-	err = xa_alloc_cyclic(&table->handles, &index, handle,
+	h->gen = table->next_gen++ & STRATA_HANDLE_GEN_MASK;
+	err = xa_alloc_cyclic(&table->handles, &index, h,
 			      XA_LIMIT(1, STRATA_HANDLE_IDX_MAX),
 			      &table->next_index, GFP_KERNEL_ACCOUNT);
 	if (err < 0) {
-		kfree(handle);
+		strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
 		return err == -EBUSY ? -EMFILE : err;
 	}
 	table->nr_handles++;
-	atomic_long_inc(&strata_cap_stats.handles);
-	*value = strata_handle_encode(table, index, handle->gen);
+	h->owner_tgid = pid_nr(table->owner);
+	*value = strata_handle_encode(table, index, h->gen);
 	return 0;
 }
 
 /**
- * strata_handle_add() - put a new handle to @obj into @table
+ * __strata_table_remove() - take the handle at @index out of a locked table
  * @table: the table
- * @obj: the object; on success the handle owns the caller's reference
- * @rights: the handle's rights
+ * @index: the slot, from __strata_table_lookup()
+ *
+ * The table's reference passes to the caller.
+ */
+void __strata_table_remove(struct strata_table *table, u32 index)
+{
+	lockdep_assert_held(&table->lock);
+
+	xa_erase(&table->handles, index);
+	table->nr_handles--;
+	strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
+}
+
+/**
+ * strata_table_add() - put a handle into @table
+ * @table: the table
+ * @h: the handle; on success the table owns the caller's reference
  * @value: out: the handle's value
  *
- * Return: 0, -EMFILE when the table is full, or -ENOMEM.
+ * Return: as __strata_table_insert().
  */
-int strata_handle_add(struct strata_table *table, struct strata_object *obj,
-		      u32 rights, u32 *value)
+int strata_table_add(struct strata_table *table, struct strata_handle *h,
+		     u32 *value)
 {
 	int err;
 
 	mutex_lock(&table->lock);
-	err = __strata_handle_add(table, obj, rights, value);
+	err = __strata_table_insert(table, h, value);
 	mutex_unlock(&table->lock);
 	return err;
 }
 
-static struct strata_handle *strata_handle_lookup(struct strata_table *table,
-						  u32 value, u32 *index)
+/**
+ * __strata_table_lookup() - the handle a value names in a locked table
+ * @table: the table
+ * @value: the handle value
+ * @index: out: its slot
+ *
+ * Return: the handle, without a new reference, or NULL.
+ */
+struct strata_handle *__strata_table_lookup(struct strata_table *table,
+					    u32 value, u32 *index)
 {
-	struct strata_handle *handle;
+	struct strata_handle *h;
 	u32 gen;
 
 	lockdep_assert_held(&table->lock);
 
 	if (!strata_handle_decode(table, value, index, &gen))
 		return NULL;
-	handle = xa_load(&table->handles, *index);
-	if (!handle || handle->gen != gen)
+	h = xa_load(&table->handles, *index);
+	if (!h || h->gen != gen)
 		return NULL;
-	return handle;
+	return h;
 }
 
 /**
- * strata_handle_get() - the object a handle names, with a reference
+ * strata_table_get() - a reference to the handle a value names
  * @table: the table
- * @value: the handle's value
- * @rights: out: the handle's rights
+ * @value: the handle value
+ * @rights: rights the caller needs
  *
- * Return: the object (drop it with strata_object_put()), or an ERR_PTR:
- * -EBADF when @value names no handle of @table.
+ * Return: the handle (drop it with strata_handle_put()) or an ERR_PTR:
+ * -EBADF, -EKEYREVOKED or -EACCES.
  */
-struct strata_object *strata_handle_get(struct strata_table *table, u32 value,
-					u32 *rights)
+struct strata_handle *strata_table_get(struct strata_table *table, u32 value,
+				       u32 rights)
 {
-	struct strata_handle *handle;
-	struct strata_object *obj;
+	struct strata_handle *h;
 	u32 index;
+	int err;
 
 	mutex_lock(&table->lock);
-	handle = strata_handle_lookup(table, value, &index);
-	if (handle) {
-		obj = strata_object_get(handle->obj);
-		*rights = handle->rights;
+	h = __strata_table_lookup(table, value, &index);
+	if (!h) {
+		err = -EBADF;
 	} else {
-		obj = ERR_PTR(-EBADF);
+		err = strata_handle_check(h, rights);
+		if (!err)
+			kref_get(&h->ref);
 	}
 	mutex_unlock(&table->lock);
-	return obj;
+	return err ? ERR_PTR(err) : h;
 }
 
 /**
- * strata_handle_close() - remove a handle from its table
+ * strata_table_take() - take a handle out of its table, after checks
+ * @table: the table
+ * @value: the handle value
+ * @rights: rights the handle must have
+ *
+ * Return: the handle with the table's reference, or an ERR_PTR: -EBADF,
+ * -EKEYREVOKED or -EACCES, and then the handle stays.
+ */
+struct strata_handle *strata_table_take(struct strata_table *table, u32 value,
+					u32 rights)
+{
+	struct strata_handle *h;
+	u32 index;
+	int err;
+
+	mutex_lock(&table->lock);
+	h = __strata_table_lookup(table, value, &index);
+	if (!h) {
+		err = -EBADF;
+	} else {
+		err = strata_handle_check(h, rights);
+		if (!err)
+			__strata_table_remove(table, index);
+	}
+	mutex_unlock(&table->lock);
+	return err ? ERR_PTR(err) : h;
+}
+
+/**
+ * strata_table_close() - close a handle
  * @table: the table
  * @value: the handle's value; STRATA_HANDLE_INVALID is a no-op
  *
+ * A revoked handle can be closed like any other.
+ *
  * Return: 0, or -EBADF when @value names no handle of @table.
  */
-int strata_handle_close(struct strata_table *table, u32 value)
+int strata_table_close(struct strata_table *table, u32 value)
 {
-	struct strata_handle *handle;
+	struct strata_handle *h;
 	u32 index;
 
 	if (value == STRATA_HANDLE_INVALID)
 		return 0;
 
 	mutex_lock(&table->lock);
-	handle = strata_handle_lookup(table, value, &index);
-	if (!handle) {
-		mutex_unlock(&table->lock);
-		return -EBADF;
-	}
-	xa_erase(&table->handles, index);
-	table->nr_handles--;
+	h = __strata_table_lookup(table, value, &index);
+	if (h)
+		__strata_table_remove(table, index);
 	mutex_unlock(&table->lock);
+	if (!h)
+		return -EBADF;
 
-	atomic_long_dec(&strata_cap_stats.handles);
-	strata_object_put(handle->obj);
-	kfree(handle);
+	trace_strata_cap_close(h);
+	strata_handle_drop(h);
 	return 0;
 }
 
+static int strata_rights_subset(const struct strata_handle *h, u32 *rights)
+{
+	if (*rights == STRATA_RIGHT_SAME_RIGHTS) {
+		*rights = h->rights;
+		return 0;
+	}
+	return *rights & ~h->rights ? -EINVAL : 0;
+}
+
 /**
- * strata_handle_duplicate() - a second handle to the same object
+ * strata_table_duplicate() - a second handle to the same object
  * @table: the table
  * @value: the source handle, which needs STRATA_RIGHT_DUPLICATE
  * @rights: rights of the copy: a subset of the source's, or
  *	STRATA_RIGHT_SAME_RIGHTS
  * @out: out: the new handle's value
  *
- * Return: 0; -EBADF for a bad @value; -EACCES without the DUPLICATE right;
- * -EINVAL when @rights is not a subset; -EMFILE when the table is full;
- * the policy's errno when it denies.
+ * Return: 0; -EBADF for a bad @value; -EKEYREVOKED; -EACCES without the
+ * DUPLICATE right; -EINVAL when @rights is not a subset; -EMFILE when the
+ * table is full; -EDQUOT; the policy's errno when it denies.
  */
-int strata_handle_duplicate(struct strata_table *table, u32 value,
-			    u32 rights, u32 *out)
+int strata_table_duplicate(struct strata_table *table, u32 value,
+			   u32 rights, u32 *out)
 {
-	struct strata_handle *handle;
-	struct strata_object *obj;
+	struct strata_handle *h, *copy;
 	u32 index;
 	int err;
 
 	mutex_lock(&table->lock);
-	handle = strata_handle_lookup(table, value, &index);
-	if (!handle) {
+	h = __strata_table_lookup(table, value, &index);
+	if (!h) {
 		err = -EBADF;
 		goto out_unlock;
 	}
-	if (!(handle->rights & STRATA_RIGHT_DUPLICATE)) {
-		err = -EACCES;
+	err = strata_handle_check(h, STRATA_RIGHT_DUPLICATE);
+	if (err)
 		goto out_unlock;
-	}
-	if (rights == STRATA_RIGHT_SAME_RIGHTS) {
-		rights = handle->rights;
-	} else if (rights & ~handle->rights) {
-		err = -EINVAL;
+	err = strata_rights_subset(h, &rights);
+	if (err)
 		goto out_unlock;
-	}
-
-	obj = handle->obj;
-	err = strata_policy_duplicate(obj, handle->rights, rights);
+	err = strata_policy_duplicate(h, rights);
 	if (err)
 		goto out_unlock;
 
-	strata_object_get(obj);
-	err = __strata_handle_add(table, obj, rights, out);
-	if (err)
-		strata_object_put(obj);
+	copy = strata_handle_derive(h, rights);
+	if (IS_ERR(copy)) {
+		err = PTR_ERR(copy);
+		goto out_unlock;
+	}
+	err = __strata_table_insert(table, copy, out);
+	if (err) {
+		mutex_unlock(&table->lock);
+		strata_handle_drop(copy);
+		return err;
+	}
+	trace_strata_cap_duplicate(h, copy);
 out_unlock:
 	mutex_unlock(&table->lock);
 	return err;
+}
+
+/**
+ * strata_table_replace() - swap a handle for one with fewer rights
+ * @table: the table
+ * @value: the source handle; consumed whatever the outcome, as in Zircon
+ * @rights: rights of the new handle, as for duplicate; needs no right
+ * @out: out: the new handle's value
+ *
+ * The new handle is derived from the old one and, once the old one is
+ * gone, hangs from its parent: whoever could revoke the old handle can
+ * revoke the new one.
+ *
+ * Return: 0, or the errors of strata_table_duplicate() but -EACCES.
+ */
+int strata_table_replace(struct strata_table *table, u32 value, u32 rights,
+			 u32 *out)
+{
+	struct strata_handle *h, *copy = NULL;
+	u32 index;
+	int err;
+
+	mutex_lock(&table->lock);
+	h = __strata_table_lookup(table, value, &index);
+	if (!h) {
+		mutex_unlock(&table->lock);
+		return -EBADF;
+	}
+	__strata_table_remove(table, index);
+
+	err = strata_handle_revoked(h) ? -EKEYREVOKED : 0;
+	if (!err)
+		err = strata_rights_subset(h, &rights);
+	if (!err)
+		err = strata_policy_duplicate(h, rights);
+	if (!err) {
+		copy = strata_handle_derive(h, rights);
+		if (IS_ERR(copy)) {
+			err = PTR_ERR(copy);
+			copy = NULL;
+		}
+	}
+	if (copy) {
+		err = __strata_table_insert(table, copy, out);
+		if (!err)
+			trace_strata_cap_duplicate(h, copy);
+	}
+	mutex_unlock(&table->lock);
+
+	if (err && copy)
+		strata_handle_drop(copy);
+	trace_strata_cap_close(h);
+	strata_handle_drop(h);
+	return err;
+}
+
+/**
+ * strata_create_handle() - the first handle to a new object, in @table
+ * @table: the table
+ * @obj: the new object; its creation reference passes to the handle, or
+ *	is dropped on failure
+ * @rights: the handle's rights
+ * @value: out: the handle's value
+ *
+ * Return: 0 or a negative errno.
+ */
+int strata_create_handle(struct strata_table *table, struct strata_object *obj,
+			 u32 rights, u32 *value)
+{
+	struct strata_handle *h;
+	int err;
+
+	h = strata_handle_new(obj, rights);
+	if (!h) {
+		strata_object_put(obj);
+		return -ENOMEM;
+	}
+	err = strata_table_add(table, h, value);
+	if (err) {
+		strata_handle_drop(h);
+		return err;
+	}
+	trace_strata_cap_create(h);
+	return 0;
 }

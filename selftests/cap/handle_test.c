@@ -275,4 +275,185 @@ TEST(table_limit_parameter_is_validated)
 	EXPECT_EQ(saved, read_long(CAP_PARAM_MAX_HANDLES));
 }
 
+TEST_F(table, replace_moves_the_object_to_a_new_value)
+{
+	struct strata_cap_handle_info info;
+	__u64 koid;
+	__u32 h, r;
+
+	ASSERT_EQ(0, strata_event_create(self->fd, &h));
+	ASSERT_EQ(0, strata_handle_info(self->fd, h, &info));
+	koid = info.koid;
+	ASSERT_EQ(0, strata_handle_replace(self->fd, h, STRATA_RIGHT_WAIT, &r));
+	EXPECT_NE(h, r);
+	EXPECT_EQ(-EBADF, strata_handle_info(self->fd, h, &info));
+	ASSERT_EQ(0, strata_handle_info(self->fd, r, &info));
+	EXPECT_EQ(koid, info.koid);
+	EXPECT_EQ(STRATA_RIGHT_WAIT, info.rights);
+	EXPECT_EQ(1, nr_handles(self->fd));
+
+	ASSERT_EQ(0, strata_handle_replace(self->fd, r,
+					   STRATA_RIGHT_SAME_RIGHTS, &h));
+	ASSERT_EQ(0, strata_handle_info(self->fd, h, &info));
+	EXPECT_EQ(koid, info.koid);
+	EXPECT_EQ(STRATA_RIGHT_WAIT, info.rights);
+	EXPECT_EQ(-EBADF, strata_handle_info(self->fd, r, &info));
+	EXPECT_EQ(1, nr_handles(self->fd));
+}
+
+TEST_F(table, replace_consumes_the_handle_even_when_it_fails)
+{
+	long objects0 = cap_stat("objects");
+	struct strata_cap_handle_info info;
+	__u32 h, out = 0;
+
+	ASSERT_EQ(0, strata_event_create(self->fd, &h));
+	/* READ is no right of an event: the call fails ... */
+	EXPECT_EQ(-EINVAL, strata_handle_replace(self->fd, h,
+						 STRATA_RIGHT_READ, &out));
+	/* ... and the handle is gone all the same, as in Zircon. */
+	EXPECT_EQ(-EBADF, strata_handle_info(self->fd, h, &info));
+	EXPECT_EQ(-EBADF, strata_handle_close(self->fd, h));
+	EXPECT_EQ(0, nr_handles(self->fd));
+	/* It was the only handle, so the object went with it. */
+	EXPECT_EQ(objects0, cap_stat("objects"));
+	/* A stale value is just stale. */
+	EXPECT_EQ(-EBADF, strata_handle_replace(self->fd, h,
+						STRATA_RIGHT_SAME_RIGHTS,
+						&out));
+}
+
+TEST_F(table, replace_needs_no_duplicate_right)
+{
+	struct strata_cap_handle_info info;
+	__u32 h, w, r;
+
+	ASSERT_EQ(0, strata_event_create(self->fd, &h));
+	ASSERT_EQ(0, strata_handle_duplicate(self->fd, h,
+					     STRATA_RIGHT_WAIT |
+					     STRATA_RIGHT_SIGNAL, &w));
+	ASSERT_EQ(0, strata_handle_replace(self->fd, w, STRATA_RIGHT_WAIT,
+					   &r));
+	ASSERT_EQ(0, strata_handle_info(self->fd, r, &info));
+	EXPECT_EQ(STRATA_RIGHT_WAIT, info.rights);
+	/* Not even none at all. */
+	ASSERT_EQ(0, strata_handle_replace(self->fd, r, STRATA_RIGHT_NONE,
+					   &w));
+	ASSERT_EQ(0, strata_handle_info(self->fd, w, &info));
+	EXPECT_EQ(STRATA_RIGHT_NONE, info.rights);
+	EXPECT_EQ(2, nr_handles(self->fd));
+}
+
+TEST_F(table, close_many_closes_every_handle)
+{
+	__s32 results[6];
+	__u32 hs[6];
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, strata_event_create(self->fd, &hs[i]));
+		results[i] = 1;
+	}
+	EXPECT_EQ(0, strata_handle_close_many(self->fd, hs, 6, results));
+	EXPECT_EQ(0, nr_handles(self->fd));
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(0, results[i]);
+	/* results is optional. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, strata_event_create(self->fd, &hs[i]));
+	EXPECT_EQ(0, strata_handle_close_many(self->fd, hs, 3, NULL));
+	EXPECT_EQ(0, nr_handles(self->fd));
+}
+
+TEST_F(table, close_many_closes_the_good_and_reports_the_bad)
+{
+	struct strata_cap_close_many args = {};
+	struct strata_cap_handle_info info;
+	__u32 hs[6], stale[2];
+	__s32 results[6];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, strata_event_create(self->fd, &stale[i]));
+		ASSERT_EQ(0, strata_handle_close(self->fd, stale[i]));
+	}
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[0]));
+	hs[1] = stale[0];
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[2]));
+	hs[3] = STRATA_HANDLE_INVALID;
+	hs[4] = stale[1];
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[5]));
+	for (i = 0; i < 6; i++)
+		results[i] = 1;
+
+	args.handles = (__u64)(unsigned long)hs;
+	args.results = (__u64)(unsigned long)results;
+	args.count = 6;
+	EXPECT_EQ(-EBADF, sys_ioctl(self->fd, STRATA_CAP_IOC_HANDLE_CLOSE_MANY,
+				    &args));
+	EXPECT_EQ(2, args.nr_bad);
+	EXPECT_EQ(0, results[0]);
+	EXPECT_EQ(-EBADF, results[1]);
+	EXPECT_EQ(0, results[2]);
+	/* The invalid handle is skipped, not bad. */
+	EXPECT_EQ(0, results[3]);
+	EXPECT_EQ(-EBADF, results[4]);
+	EXPECT_EQ(0, results[5]);
+	EXPECT_EQ(0, nr_handles(self->fd));
+	EXPECT_EQ(-EBADF, strata_handle_info(self->fd, hs[0], &info));
+
+	/* Through libstrata, without results. */
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[0]));
+	EXPECT_EQ(-EBADF, strata_handle_close_many(self->fd, hs, 2, NULL));
+	EXPECT_EQ(0, nr_handles(self->fd));
+}
+
+TEST_F(table, close_many_skips_the_invalid_handle)
+{
+	__u32 hs[3] = { STRATA_HANDLE_INVALID, 0, STRATA_HANDLE_INVALID };
+	__s32 results[3] = { 1, 1, 1 };
+
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[1]));
+	EXPECT_EQ(0, strata_handle_close_many(self->fd, hs, 3, results));
+	EXPECT_EQ(0, results[0]);
+	EXPECT_EQ(0, results[1]);
+	EXPECT_EQ(0, results[2]);
+	EXPECT_EQ(0, nr_handles(self->fd));
+}
+
+TEST_F(table, close_many_takes_at_most_close_many_max)
+{
+	__u32 *hs = calloc(STRATA_CAP_CLOSE_MANY_MAX + 1, sizeof(*hs));
+
+	ASSERT_NE(NULL, hs);
+	ASSERT_EQ(0, strata_event_create(self->fd, &hs[0]));
+	ASSERT_EQ(0, strata_event_create(self->fd,
+					 &hs[STRATA_CAP_CLOSE_MANY_MAX - 1]));
+	EXPECT_EQ(-EINVAL, strata_handle_close_many(self->fd, hs,
+						    STRATA_CAP_CLOSE_MANY_MAX +
+						    1, NULL));
+	/* Refused outright: nothing was closed. */
+	EXPECT_EQ(2, nr_handles(self->fd));
+	EXPECT_EQ(0, strata_handle_close_many(self->fd, hs,
+					      STRATA_CAP_CLOSE_MANY_MAX,
+					      NULL));
+	EXPECT_EQ(0, nr_handles(self->fd));
+	free(hs);
+}
+
+TEST_F(table, close_many_rejects_bad_pointers_and_output_fields)
+{
+	struct strata_cap_close_many args = {};
+	__u32 h;
+
+	ASSERT_EQ(0, strata_event_create(self->fd, &h));
+	EXPECT_EQ(-EFAULT, strata_handle_close_many(self->fd, NULL, 1, NULL));
+	args.handles = (__u64)(unsigned long)&h;
+	args.count = 1;
+	args.nr_bad = 1;
+	EXPECT_EQ(-EINVAL, sys_ioctl(self->fd, STRATA_CAP_IOC_HANDLE_CLOSE_MANY,
+				     &args));
+	EXPECT_EQ(1, nr_handles(self->fd));
+}
+
 TEST_HARNESS_MAIN

@@ -23,12 +23,64 @@ extern "C" {
 int strata_cap_open(int flags);
 
 int strata_cap_table_info(int table, struct strata_cap_table_info *info);
+
+/* Objects: each returns the new handle(s) through the pointer(s). */
 int strata_event_create(int table, __u32 *handle);
+int strata_eventpair_create(int table, __u32 *h0, __u32 *h1);
+int strata_channel_create(int table, __u32 *h0, __u32 *h1);
+
+/* Handles. */
 int strata_handle_close(int table, __u32 handle);
+/*
+ * Close every handle of @handles; @results (may be NULL) gets 0 or -EBADF
+ * per entry.  Returns 0, or -EBADF when any entry was bad (the good ones
+ * are closed all the same).
+ */
+int strata_handle_close_many(int table, const __u32 *handles, __u32 count,
+			     __s32 *results);
 int strata_handle_duplicate(int table, __u32 handle, __u32 rights,
 			    __u32 *out);
+/* @handle is consumed even when this fails. */
+int strata_handle_replace(int table, __u32 handle, __u32 rights, __u32 *out);
 int strata_handle_info(int table, __u32 handle,
 		       struct strata_cap_handle_info *info);
+/* Returns the number of handles revoked. */
+int strata_handle_revoke(int table, __u32 handle);
+/* Returns the new fd; @flags is 0 or O_CLOEXEC. */
+int strata_handle_export(int table, __u32 handle, __u32 rights, int flags);
+int strata_handle_import(int table, int fd, __u32 *handle);
+
+/* Signals and waits; deadlines are CLOCK_MONOTONIC ns (strata_deadline). */
+int strata_object_signal(int table, __u32 handle, __u32 clear_mask,
+			 __u32 set_mask);
+int strata_object_signal_peer(int table, __u32 handle, __u32 clear_mask,
+			      __u32 set_mask);
+int strata_object_wait_one(int table, __u32 handle, __u32 signals,
+			   __s64 deadline, __u32 *pending);
+int strata_object_wait_many(int table, struct strata_cap_wait_item *items,
+			    __u32 count, __s64 deadline);
+int strata_object_wait_async(int table, __u32 handle, __u32 signals,
+			     __u64 key);
+int strata_wait_async_cancel(int table, __u32 handle, __u64 key);
+/* Returns the number of packets taken (at least 1). */
+int strata_port_wait(int table, struct strata_cap_packet *packets,
+		     __u32 count, __s64 deadline);
+int strata_port_queue(int table, __u64 key, const __u64 user[2]);
+/* Now plus @timeout_ns on CLOCK_MONOTONIC; negative: STRATA_TIME_INFINITE. */
+__s64 strata_deadline_after(__s64 timeout_ns);
+
+/* Channels. */
+int strata_channel_write(int table, __u32 handle, const void *bytes,
+			 __u32 num_bytes, const __u32 *handles,
+			 __u32 num_handles);
+/*
+ * @actual_bytes and @actual_handles (either may be NULL) get the message's
+ * sizes, also on -EMSGSIZE.
+ */
+int strata_channel_read(int table, __u32 handle, void *bytes,
+			__u32 num_bytes, __u32 *handles, __u32 num_handles,
+			__u32 *actual_bytes, __u32 *actual_handles);
+int strata_channel_call(int table, struct strata_cap_channel_call *args);
 
 /* Name of an object type ("event", ...), or "unknown". */
 const char *strata_obj_type_name(__u32 type);

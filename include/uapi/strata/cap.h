@@ -45,7 +45,7 @@ struct strata_cap_table_info {
 /**
  * struct strata_cap_create - STRATA_CAP_IOC_EVENT_CREATE
  * @options: must be 0
- * @handle: out: the new handle
+ * @handle: out: the new handle, with STRATA_DEFAULT_EVENT_RIGHTS
  * @reserved: must be 0
  */
 struct strata_cap_create {
@@ -86,6 +86,309 @@ struct strata_cap_handle_info {
 	__u64 related_koid;
 };
 
+/**
+ * struct strata_cap_create_pair - STRATA_CAP_IOC_{CHANNEL,EVENTPAIR}_CREATE
+ * @options: must be 0
+ * @handles: out: the two peers' handles, with the type's default rights;
+ *	each endpoint's related_koid is the other's koid
+ */
+struct strata_cap_create_pair {
+	__u32 options;
+	__u32 handles[2];
+	__u32 reserved;
+};
+
+/**
+ * struct strata_cap_replace - STRATA_CAP_IOC_HANDLE_REPLACE
+ * @handle: source handle, consumed whatever the outcome (as in Zircon),
+ *	except for a malformed call (-EINVAL for a field that must be zero
+ *	or an unknown right bit), which changes nothing
+ * @rights: a subset of the source's rights, or STRATA_RIGHT_SAME_RIGHTS;
+ *	needs no DUPLICATE right
+ * @out: out: the new handle
+ * @reserved: must be 0
+ */
+struct strata_cap_replace {
+	__u32 handle;
+	__u32 rights;
+	__u32 out;
+	__u32 reserved;
+};
+
+/* Most handles one STRATA_CAP_IOC_HANDLE_CLOSE_MANY may name. */
+#define STRATA_CAP_CLOSE_MANY_MAX	4096
+
+/**
+ * struct strata_cap_close_many - STRATA_CAP_IOC_HANDLE_CLOSE_MANY
+ * @handles: user pointer to @count __u32 handle values;
+ *	STRATA_HANDLE_INVALID entries are skipped
+ * @results: 0, or a user pointer to @count __s32: 0 or -EBADF per entry
+ * @count: entries, at most STRATA_CAP_CLOSE_MANY_MAX
+ * @nr_bad: out: entries that named no handle
+ *
+ * Every valid handle is closed even when others are bad; the call then
+ * fails with -EBADF after writing @nr_bad and @results.
+ */
+struct strata_cap_close_many {
+	__u64 handles;
+	__u64 results;
+	__u32 count;
+	__u32 nr_bad;
+};
+
+/**
+ * struct strata_cap_signal - STRATA_CAP_IOC_OBJECT_SIGNAL
+ * @handle: the object; needs SIGNAL, or SIGNAL_PEER with
+ *	STRATA_CAP_SIGNAL_PEER
+ * @options: 0 or STRATA_CAP_SIGNAL_PEER: change the peer's signals
+ * @clear_mask: signals to clear, then
+ * @set_mask: signals to set; both only user signals, plus
+ *	STRATA_SIGNAL_SIGNALED on events and eventpairs
+ * @reserved: must be 0
+ */
+struct strata_cap_signal {
+	__u32 handle;
+	__u32 options;
+	__u32 clear_mask;
+	__u32 set_mask;
+	__u64 reserved;
+};
+
+#define STRATA_CAP_SIGNAL_PEER		(1U << 0)
+
+/* Deadlines are absolute CLOCK_MONOTONIC times in nanoseconds. */
+#define STRATA_TIME_INFINITE		((__s64)0x7fffffffffffffffLL)
+
+/* Most items one STRATA_CAP_IOC_WAIT_MANY may wait on. */
+#define STRATA_CAP_WAIT_MANY_MAX	64
+
+/**
+ * struct strata_cap_wait_item - one handle of a STRATA_CAP_IOC_WAIT_MANY
+ * @handle: the object; needs WAIT
+ * @signals: wake when any of these is set
+ * @pending: out: the object's signals when the wait ended
+ * @reserved: must be 0
+ */
+struct strata_cap_wait_item {
+	__u32 handle;
+	__u32 signals;
+	__u32 pending;
+	__u32 reserved;
+};
+
+/**
+ * struct strata_cap_wait_many - STRATA_CAP_IOC_WAIT_MANY
+ * @items: user pointer to @count struct strata_cap_wait_item
+ * @count: 1 to STRATA_CAP_WAIT_MANY_MAX
+ * @options: must be 0
+ * @deadline: when to give up with -ETIMEDOUT; 0 only polls,
+ *	STRATA_TIME_INFINITE never gives up
+ *
+ * Returns 0 once any item's signals intersect what it waits for; every
+ * item's @pending is written in all cases but -EFAULT.  A handle closed
+ * by another thread during the wait ends it with -ECANCELED, a revoked
+ * one with -EKEYREVOKED.
+ */
+struct strata_cap_wait_many {
+	__u64 items;
+	__u32 count;
+	__u32 options;
+	__s64 deadline;
+};
+
+/**
+ * struct strata_cap_wait_async - STRATA_CAP_IOC_WAIT_ASYNC
+ * @handle: the object; needs WAIT
+ * @signals: queue a packet when any of these is set (at once if already)
+ * @key: copied into the packet, for the caller to tell waits apart
+ * @options: must be 0
+ * @reserved: must be 0
+ *
+ * One-shot: the packet is queued on the table itself, which then polls
+ * readable; STRATA_CAP_IOC_PORT_WAIT takes it.  If the handle is closed,
+ * moved out of the table or revoked first, the packet comes with status
+ * -ECANCELED or -EKEYREVOKED instead.
+ */
+struct strata_cap_wait_async {
+	__u32 handle;
+	__u32 signals;
+	__u64 key;
+	__u32 options;
+	__u32 reserved;
+};
+
+/**
+ * struct strata_cap_wait_cancel - STRATA_CAP_IOC_WAIT_ASYNC_CANCEL
+ * @handle: the handle the waits were made on
+ * @reserved: must be 0
+ * @key: cancel the pending waits with this key; their packets, and any
+ *	already queued for them, are dropped
+ */
+struct strata_cap_wait_cancel {
+	__u32 handle;
+	__u32 reserved;
+	__u64 key;
+};
+
+#define STRATA_CAP_PKT_SIGNAL		1U	/* from STRATA_CAP_IOC_WAIT_ASYNC */
+#define STRATA_CAP_PKT_USER		2U	/* from STRATA_CAP_IOC_PORT_QUEUE */
+
+/**
+ * struct strata_cap_packet - a completion queued on the table
+ * @key: the wait's or the user packet's key
+ * @type: STRATA_CAP_PKT_*
+ * @status: 0, or -ECANCELED / -EKEYREVOKED for a wait that ended early
+ * @trigger: SIGNAL: the signals waited for
+ * @observed: SIGNAL: the object's signals when the packet was queued
+ * @user: USER: the caller's payload; SIGNAL: zero
+ */
+struct strata_cap_packet {
+	__u64 key;
+	__u32 type;
+	__s32 status;
+	__u32 trigger;
+	__u32 observed;
+	__u64 user[2];
+};
+
+/**
+ * struct strata_cap_port_wait - STRATA_CAP_IOC_PORT_WAIT
+ * @packets: user pointer to room for @count packets
+ * @count: 1 to 64
+ * @nr_packets: out: packets taken, oldest first
+ * @deadline: as for STRATA_CAP_IOC_WAIT_MANY; -ETIMEDOUT when none came
+ */
+struct strata_cap_port_wait {
+	__u64 packets;
+	__u32 count;
+	__u32 nr_packets;
+	__s64 deadline;
+};
+
+/* Most bytes and handles in one channel message, as in Zircon. */
+#define STRATA_CHANNEL_MAX_MSG_BYTES	65536
+#define STRATA_CHANNEL_MAX_MSG_HANDLES	64
+
+/**
+ * struct strata_cap_channel_write - STRATA_CAP_IOC_CHANNEL_WRITE
+ * @handle: the endpoint; needs WRITE
+ * @options: must be 0
+ * @bytes: user pointer to @num_bytes bytes
+ * @handles: user pointer to @num_handles handle values to move
+ * @num_bytes: at most STRATA_CHANNEL_MAX_MSG_BYTES
+ * @num_handles: at most STRATA_CHANNEL_MAX_MSG_HANDLES
+ *
+ * All or nothing: on success every handle has left the caller's table
+ * and travels with the message; on any error none has and the caller
+ * still holds them all (Zircon closes them; see Documentation/cap.rst).
+ * Errors: -EBADF (a handle is invalid), -EACCES (no WRITE, or a handle
+ * lacks TRANSFER), -EINVAL (a handle is named twice), -EOPNOTSUPP (a
+ * handle is this channel's endpoint or its peer), -EPIPE (peer closed),
+ * -ENOSPC (the peer's queue is full: wait for STRATA_SIGNAL_WRITABLE),
+ * -EDQUOT (the user's queued-bytes or messages quota).
+ */
+struct strata_cap_channel_write {
+	__u32 handle;
+	__u32 options;
+	__u64 bytes;
+	__u64 handles;
+	__u32 num_bytes;
+	__u32 num_handles;
+};
+
+/**
+ * struct strata_cap_channel_read - STRATA_CAP_IOC_CHANNEL_READ
+ * @handle: the endpoint; needs READ
+ * @options: must be 0
+ * @bytes: user pointer to room for @num_bytes bytes
+ * @handles: user pointer to room for @num_handles handle values
+ * @num_bytes: capacity of @bytes
+ * @num_handles: capacity of @handles
+ * @actual_bytes: out: the message's size
+ * @actual_handles: out: handles in the message
+ *
+ * Takes the oldest message, all or nothing.  -EMSGSIZE when it does not
+ * fit (the message stays queued, @actual_* say what is needed), -EAGAIN
+ * when the queue is empty, -EPIPE when it is empty and the peer closed.
+ * A handle revoked while in flight arrives as STRATA_HANDLE_INVALID.
+ */
+struct strata_cap_channel_read {
+	__u32 handle;
+	__u32 options;
+	__u64 bytes;
+	__u64 handles;
+	__u32 num_bytes;
+	__u32 num_handles;
+	__u32 actual_bytes;
+	__u32 actual_handles;
+};
+
+/**
+ * struct strata_cap_channel_call - STRATA_CAP_IOC_CHANNEL_CALL
+ * @wr: the request, as for CHANNEL_WRITE; at least 4 bytes, the first four
+ *	of which the kernel overwrites with a fresh transaction id
+ * @rd: where the reply goes, as for CHANNEL_READ (@rd.handle and
+ *	@rd.options must be 0: the call's endpoint is @wr.handle)
+ * @deadline: as for STRATA_CAP_IOC_WAIT_MANY
+ *
+ * Writes the request, then waits for the message on the same endpoint
+ * whose first four bytes are the transaction id, and reads it.  Other
+ * messages stay queued for ordinary reads.  Needs READ and WRITE.
+ */
+struct strata_cap_channel_call {
+	struct strata_cap_channel_write wr;
+	struct strata_cap_channel_read rd;
+	__s64 deadline;
+};
+
+/**
+ * struct strata_cap_export - STRATA_CAP_IOC_HANDLE_EXPORT
+ * @handle: the handle; needs TRANSFER; consumed on success
+ * @rights: the exported handle's rights: a subset, or SAME_RIGHTS
+ * @flags: 0 or O_CLOEXEC
+ * @fd: out: the new file descriptor
+ */
+struct strata_cap_export {
+	__u32 handle;
+	__u32 rights;
+	__u32 flags;
+	__s32 fd;
+};
+
+/**
+ * struct strata_cap_import - STRATA_CAP_IOC_HANDLE_IMPORT
+ * @fd: a file made by STRATA_CAP_IOC_HANDLE_EXPORT; the handle moves out
+ *	of it, so a second import of the same file fails with -ENOENT
+ * @options: must be 0
+ * @handle: out: the new handle
+ * @reserved: must be 0
+ */
+struct strata_cap_import {
+	__s32 fd;
+	__u32 options;
+	__u32 handle;
+	__u32 reserved;
+};
+
+/**
+ * struct strata_cap_revoke - STRATA_CAP_IOC_HANDLE_REVOKE
+ * @handle: needs REVOKE; it stays valid
+ * @options: must be 0
+ * @nr_revoked: out: handles revoked
+ * @reserved: must be 0
+ *
+ * Revokes every handle derived from @handle by duplicate, replace,
+ * transfer or export, wherever it is: in any table, in a message in
+ * flight, in an exported file.  A revoked handle still occupies its slot
+ * until closed; everything but close and info fails with -EKEYREVOKED.
+ */
+struct strata_cap_revoke {
+	__u32 handle;
+	__u32 options;
+	__u32 nr_revoked;
+	__u32 reserved;
+};
+
 #define STRATA_CAP_IOC_TABLE_INFO \
 	_IOR(STRATA_IOC_MAGIC, 0x00, struct strata_cap_table_info)
 #define STRATA_CAP_IOC_EVENT_CREATE \
@@ -96,5 +399,37 @@ struct strata_cap_handle_info {
 	_IOWR(STRATA_IOC_MAGIC, 0x03, struct strata_cap_duplicate)
 #define STRATA_CAP_IOC_HANDLE_INFO \
 	_IOWR(STRATA_IOC_MAGIC, 0x04, struct strata_cap_handle_info)
+#define STRATA_CAP_IOC_HANDLE_REPLACE \
+	_IOWR(STRATA_IOC_MAGIC, 0x05, struct strata_cap_replace)
+#define STRATA_CAP_IOC_HANDLE_CLOSE_MANY \
+	_IOWR(STRATA_IOC_MAGIC, 0x06, struct strata_cap_close_many)
+#define STRATA_CAP_IOC_HANDLE_REVOKE \
+	_IOWR(STRATA_IOC_MAGIC, 0x07, struct strata_cap_revoke)
+#define STRATA_CAP_IOC_HANDLE_EXPORT \
+	_IOWR(STRATA_IOC_MAGIC, 0x08, struct strata_cap_export)
+#define STRATA_CAP_IOC_HANDLE_IMPORT \
+	_IOWR(STRATA_IOC_MAGIC, 0x09, struct strata_cap_import)
+#define STRATA_CAP_IOC_EVENTPAIR_CREATE \
+	_IOWR(STRATA_IOC_MAGIC, 0x10, struct strata_cap_create_pair)
+#define STRATA_CAP_IOC_CHANNEL_CREATE \
+	_IOWR(STRATA_IOC_MAGIC, 0x11, struct strata_cap_create_pair)
+#define STRATA_CAP_IOC_CHANNEL_WRITE \
+	_IOW(STRATA_IOC_MAGIC, 0x12, struct strata_cap_channel_write)
+#define STRATA_CAP_IOC_CHANNEL_READ \
+	_IOWR(STRATA_IOC_MAGIC, 0x13, struct strata_cap_channel_read)
+#define STRATA_CAP_IOC_CHANNEL_CALL \
+	_IOWR(STRATA_IOC_MAGIC, 0x14, struct strata_cap_channel_call)
+#define STRATA_CAP_IOC_OBJECT_SIGNAL \
+	_IOW(STRATA_IOC_MAGIC, 0x20, struct strata_cap_signal)
+#define STRATA_CAP_IOC_WAIT_MANY \
+	_IOWR(STRATA_IOC_MAGIC, 0x21, struct strata_cap_wait_many)
+#define STRATA_CAP_IOC_WAIT_ASYNC \
+	_IOW(STRATA_IOC_MAGIC, 0x22, struct strata_cap_wait_async)
+#define STRATA_CAP_IOC_WAIT_ASYNC_CANCEL \
+	_IOW(STRATA_IOC_MAGIC, 0x23, struct strata_cap_wait_cancel)
+#define STRATA_CAP_IOC_PORT_WAIT \
+	_IOWR(STRATA_IOC_MAGIC, 0x24, struct strata_cap_port_wait)
+#define STRATA_CAP_IOC_PORT_QUEUE \
+	_IOW(STRATA_IOC_MAGIC, 0x25, struct strata_cap_packet)
 
 #endif /* _UAPI_STRATA_CAP_H */

@@ -47,12 +47,43 @@
 				 STRATA_RIGHT_WAIT | STRATA_RIGHT_INSPECT |	  \
 				 STRATA_RIGHT_REVOKE)
 
-/* Rights of a new event handle (Zircon's event defaults, plus REVOKE). */
+/* Rights of a new handle, per type: Zircon's defaults, plus REVOKE. */
 #define STRATA_DEFAULT_EVENT_RIGHTS (STRATA_RIGHT_DUPLICATE |		\
 				     STRATA_RIGHT_TRANSFER |		\
 				     STRATA_RIGHT_SIGNAL |		\
 				     STRATA_RIGHT_WAIT |		\
 				     STRATA_RIGHT_INSPECT |		\
 				     STRATA_RIGHT_REVOKE)
+
+#define STRATA_DEFAULT_EVENTPAIR_RIGHTS (STRATA_RIGHT_DUPLICATE |	\
+					 STRATA_RIGHT_TRANSFER |	\
+					 STRATA_RIGHT_SIGNAL |		\
+					 STRATA_RIGHT_SIGNAL_PEER |	\
+					 STRATA_RIGHT_WAIT |		\
+					 STRATA_RIGHT_INSPECT |		\
+					 STRATA_RIGHT_REVOKE)
+
+/* As in Zircon, a channel endpoint cannot be duplicated, only moved. */
+#define STRATA_DEFAULT_CHANNEL_RIGHTS (STRATA_RIGHT_TRANSFER |		\
+				       STRATA_RIGHT_READ |		\
+				       STRATA_RIGHT_WRITE |		\
+				       STRATA_RIGHT_SIGNAL |		\
+				       STRATA_RIGHT_SIGNAL_PEER |	\
+				       STRATA_RIGHT_WAIT |		\
+				       STRATA_RIGHT_INSPECT |		\
+				       STRATA_RIGHT_REVOKE)
+
+/*
+ * Signals: Zircon's bit positions.  Bits 0-3 are set by the kernel (except
+ * SIGNALED, which user space sets on events and eventpairs); the user
+ * signals 24-31 are free for applications on every object.
+ */
+#define STRATA_SIGNAL_NONE		0U
+#define STRATA_SIGNAL_READABLE		(1U << 0)	/* channel: a message is queued */
+#define STRATA_SIGNAL_WRITABLE		(1U << 1)	/* channel: the peer's queue has room */
+#define STRATA_SIGNAL_PEER_CLOSED	(1U << 2)	/* the peer is gone */
+#define STRATA_SIGNAL_SIGNALED		(1U << 3)	/* event, eventpair: user flag */
+#define STRATA_SIGNAL_USER_0		(1U << 24)
+#define STRATA_SIGNAL_USER_ALL		(0xffU << 24)
 
 #endif /* _UAPI_STRATA_HANDLE_H */

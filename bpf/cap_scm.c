@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cap_scm - loader of the SCM_RIGHTS guard (cap_scm.bpf.c)
+ *
+ * Attaches the LSM program, prints its refusal counters every second, and
+ * detaches it on SIGINT or SIGTERM (or after -n seconds).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cap_scm.skel.h"
+
+static const char help_fmt[] =
+"Refuse strata handle files without TRANSFER, or revoked, in SCM_RIGHTS.\n"
+"\n"
+"Usage: %s [-n SECS] [-v]\n"
+"\n"
+"  -n SECS    detach and exit after SECS seconds (default: on a signal)\n"
+"  -v         print libbpf's debug messages\n"
+"  -h         this help\n";
+
+static bool verbose;
+static volatile sig_atomic_t exiting;
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
+			   va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void sigint_handler(int sig)
+{
+	exiting = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cap_scm_bpf *skel;
+	long secs = -1;
+	char *end;
+	int opt, err;
+
+	while ((opt = getopt(argc, argv, "n:vh")) != -1) {
+		switch (opt) {
+		case 'n':
+			secs = strtol(optarg, &end, 0);
+			if (!*optarg || *end || secs < 0) {
+				fprintf(stderr, "bad duration '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			printf(help_fmt, argv[0]);
+			return 0;
+		default:
+			fprintf(stderr, help_fmt, argv[0]);
+			return 2;
+		}
+	}
+
+	libbpf_set_print(libbpf_print_fn);
+	signal(SIGINT, sigint_handler);
+	signal(SIGTERM, sigint_handler);
+
+	skel = cap_scm_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "failed to load BPF program: %s (is strata_cap loaded? is BPF LSM active?)\n",
+			strerror(-err));
+		return 1;
+	}
+	err = cap_scm_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "failed to attach: %s (is \"bpf\" in the lsm= boot list?)\n",
+			strerror(-err));
+		goto cleanup;
+	}
+	printf("cap_scm attached\n");
+	fflush(stdout);
+
+	while (!exiting && secs != 0) {
+		sleep(1);
+		if (secs > 0)
+			secs--;
+		printf("denied: no_transfer=%llu revoked=%llu\n",
+		       (unsigned long long)skel->bss->nr_denied_transfer,
+		       (unsigned long long)skel->bss->nr_denied_revoked);
+		fflush(stdout);
+	}
+	printf("cap_scm detached\n");
+cleanup:
+	cap_scm_bpf__destroy(skel);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * strata_cap - channels
+ *
+ * A channel is two endpoints; a message written to one is queued on the
+ * other.  Messages carry bytes and handles; the handles leave the
+ * writer's table and enter the reader's, each move all or nothing.  The
+ * pair's mutex guards both queues and both peer pointers and is taken
+ * after the table's lock.
+ */
+
+#include <linux/cred.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "common.h"
+#include "trace.h"
+
+/* Replies to CHANNEL_CALL carry a transaction id with this bit set. */
+#define STRATA_TXID_CALL	0x80000000U
+
+/**
+ * struct strata_msg - a message in flight
+ * @link: in the receiving endpoint's queue
+ * @uid: the user charged for @num_bytes (quota)
+ * @num_bytes: bytes in @data
+ * @num_handles: entries in @handles
+ * @handles: the handles it carries, with their holder's reference
+ * @data: the bytes
+ */
+struct strata_msg {
+	struct list_head link;
+	kuid_t uid;
+	u32 num_bytes;
+	u32 num_handles;
+	struct strata_handle **handles;
+	u8 *data;
+};
+
+/**
+ * struct strata_call - a CHANNEL_CALL waiting for its reply
+ * @link: in the endpoint's calls
+ * @txid: the transaction id; ordinary reads leave its reply alone
+ */
+struct strata_call {
+	struct list_head link;
+	u32 txid;
+};
+
+/**
+ * struct strata_channel - one endpoint
+ * @obj: the object header
+ * @peer: the other endpoint, NULL once its last handle is gone
+ * @shared: the pair's lock and allocation
+ * @queue: messages for this endpoint to read, oldest first
+ * @calls: pending calls made through this endpoint
+ * @nr_msgs: entries in @queue
+ * @seq: bumped on every change a blocked call must look at
+ */
+struct strata_channel {
+	struct strata_object obj;
+	struct strata_channel *peer;
+	struct strata_channel_shared *shared;
+	struct list_head queue;
+	struct list_head calls;
+	u32 nr_msgs;
+	u32 seq;
+};
+
+struct strata_channel_shared {
+	struct mutex lock;	/* guards both endpoints' queues and peers */
+	refcount_t ref;
+	u32 next_txid;
+	struct strata_channel side[2];
+};
+
+static const struct strata_object_type strata_channel_type;
+
+static struct strata_channel *to_channel(struct strata_object *obj)
+{
+	return container_of(obj, struct strata_channel, obj);
+}
+
+static struct strata_msg *strata_msg_alloc(u32 num_bytes, u32 num_handles)
+{
+	struct strata_msg *msg;
+	size_t size;
+
+	size = sizeof(*msg) + num_handles * sizeof(msg->handles[0]) + num_bytes;
+	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!msg)
+		return NULL;
+	INIT_LIST_HEAD(&msg->link);
+	msg->num_bytes = num_bytes;
+	msg->num_handles = num_handles;
+	msg->handles = (struct strata_handle **)(msg + 1);
+	msg->data = (u8 *)(msg->handles + num_handles);
+	return msg;
+}
+
+/* Free a message that was queued: its handles go, its bytes uncharged. */
+static void strata_msg_destroy(struct strata_msg *msg)
+{
+	u32 i;
+
+	for (i = 0; i < msg->num_handles; i++)
+		if (msg->handles[i])
+			strata_handle_drop(msg->handles[i]);
+	strata_quota_uncharge(msg->uid, STRATA_QUOTA_BYTES, msg->num_bytes);
+	atomic_long_dec(&strata_cap_stats.messages);
+	kvfree(msg);
+}
+
+static u32 strata_msg_txid(const struct strata_msg *msg)
+{
+	u32 txid;
+
+	if (msg->num_bytes < sizeof(txid))
+		return 0;
+	memcpy(&txid, msg->data, sizeof(txid));
+	return txid;
+}
+
+static bool strata_channel_awaited(struct strata_channel *ep, u32 txid)
+{
+	struct strata_call *call;
+
+	if (!(txid & STRATA_TXID_CALL))
+		return false;
+	list_for_each_entry(call, &ep->calls, link)
+		if (call->txid == txid)
+			return true;
+	return false;
+}
+
+/*
+ * The message a read takes: the oldest, skipping replies that pending
+ * calls wait for; or, for a call, its reply.
+ */
+static struct strata_msg *strata_channel_peek(struct strata_channel *ep,
+					      bool call, u32 txid)
+{
+	struct strata_msg *msg;
+
+	lockdep_assert_held(&ep->shared->lock);
+
+	list_for_each_entry(msg, &ep->queue, link) {
+		u32 id = strata_msg_txid(msg);
+
+		if (call ? id == txid : !strata_channel_awaited(ep, id))
+			return msg;
+	}
+	return NULL;
+}
+
+static void strata_channel_destroy(struct strata_object *obj)
+{
+	struct strata_channel_shared *shared = to_channel(obj)->shared;
+
+	if (refcount_dec_and_test(&shared->ref)) {
+		mutex_destroy(&shared->lock);
+		kfree(shared);
+	}
+}
+
+/*
+ * The endpoint's last handle is gone: nobody can read its queue any more.
+ * The peer sees PEER_CLOSED (and can still read what it has queued).
+ */
+static void strata_channel_zero_handles(struct strata_object *obj)
+{
+	struct strata_channel *ep = to_channel(obj);
+	struct strata_msg *msg, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&ep->shared->lock);
+	if (ep->peer) {
+		struct strata_channel *peer = ep->peer;
+
+		peer->peer = NULL;
+		ep->peer = NULL;
+		peer->seq++;
+		strata_object_signal(&peer->obj, STRATA_SIGNAL_WRITABLE,
+				     STRATA_SIGNAL_PEER_CLOSED);
+	}
+	list_splice_init(&ep->queue, &dead);
+	ep->nr_msgs = 0;
+	mutex_unlock(&ep->shared->lock);
+
+	/* Outside the lock: the handles may be endpoints of this pair. */
+	list_for_each_entry_safe(msg, tmp, &dead, link)
+		strata_msg_destroy(msg);
+}
+
+static struct strata_object *strata_channel_get_peer(struct strata_object *obj)
+{
+	struct strata_channel *ep = to_channel(obj);
+	struct strata_object *peer = ERR_PTR(-EPIPE);
+
+	mutex_lock(&ep->shared->lock);
+	if (ep->peer)
+		peer = strata_object_get(&ep->peer->obj);
+	mutex_unlock(&ep->shared->lock);
+	return peer;
+}
+
+static const struct strata_object_type strata_channel_type = {
+	.type = STRATA_OBJ_CHANNEL,
+	.name = "channel",
+	.user_signals = STRATA_SIGNAL_USER_ALL,
+	.destroy = strata_channel_destroy,
+	.on_zero_handles = strata_channel_zero_handles,
+	.get_peer = strata_channel_get_peer,
+};
+
+/**
+ * strata_channel_create() - a new channel
+ * @objs: out: the two endpoints, one reference each
+ *
+ * Return: 0 or a negative errno.
+ */
+int strata_channel_create(struct strata_object *objs[2])
+{
+	struct strata_channel_shared *shared;
+	int err, i;
+
+	shared = kzalloc(sizeof(*shared), GFP_KERNEL_ACCOUNT);
+	if (!shared)
+		return -ENOMEM;
+	mutex_init(&shared->lock);
+	refcount_set(&shared->ref, 2);
+	for (i = 0; i < 2; i++) {
+		struct strata_channel *ep = &shared->side[i];
+
+		ep->shared = shared;
+		ep->peer = &shared->side[!i];
+		INIT_LIST_HEAD(&ep->queue);
+		INIT_LIST_HEAD(&ep->calls);
+		err = strata_object_init(&ep->obj, &strata_channel_type);
+		if (err) {
+			if (i)
+				strata_object_put(&shared->side[0].obj);
+			kfree(shared);
+			return err;
+		}
+		ep->obj.signals = STRATA_SIGNAL_WRITABLE;
+	}
+	for (i = 0; i < 2; i++) {
+		shared->side[i].obj.related_koid = shared->side[!i].obj.koid;
+		objs[i] = &shared->side[i].obj;
+	}
+	return 0;
+}
+
+static bool strata_is_channel(const struct strata_handle *h)
+{
+	return h->obj->type == &strata_channel_type;
+}
+
+/*
+ * Look up the handles a message is to carry, in a locked table: each must
+ * be valid, not revoked, have TRANSFER, appear once and not be an endpoint
+ * of the channel written to.
+ */
+static int strata_msg_collect(struct strata_table *table,
+			      struct strata_channel *ep, const u32 *values,
+			      u32 *indices, struct strata_msg *msg)
+{
+	u32 i, j;
+	int err;
+
+	for (i = 0; i < msg->num_handles; i++) {
+		struct strata_handle *h;
+
+		h = __strata_table_lookup(table, values[i], &indices[i]);
+		if (!h)
+			return -EBADF;
+		err = strata_handle_check(h, STRATA_RIGHT_TRANSFER);
+		if (err)
+			return err;
+		for (j = 0; j < i; j++)
+			if (indices[j] == indices[i])
+				return -EINVAL;
+		if (strata_is_channel(h) &&
+		    to_channel(h->obj)->shared == ep->shared)
+			return -EOPNOTSUPP;
+		err = strata_policy_transfer(h, &ep->obj);
+		if (err)
+			return err;
+		msg->handles[i] = h;
+	}
+	return 0;
+}
+
+/**
+ * strata_channel_write() - queue a message on the peer of an endpoint
+ * @table: the writer's table
+ * @args: the request, its fields checked for range already
+ * @txid_out: for a call: out: the transaction id written into the
+ *	message, registered so that ordinary reads leave the reply alone
+ * @call: whether this is the write of a CHANNEL_CALL
+ *
+ * Return: 0 or the errors documented at struct strata_cap_channel_write.
+ */
+int strata_channel_write(struct strata_table *table,
+			 const struct strata_cap_channel_write *args,
+			 u32 *txid_out, bool call)
+{
+	u32 values[STRATA_CHANNEL_MAX_MSG_HANDLES];
+	u32 indices[STRATA_CHANNEL_MAX_MSG_HANDLES];
+	struct strata_channel *ep, *peer;
+	struct strata_call *pending = NULL;
+	struct strata_handle *eph;
+	struct strata_msg *msg;
+	u32 i, index;
+	int err;
+
+	msg = strata_msg_alloc(args->num_bytes, args->num_handles);
+	if (!msg)
+		return -ENOMEM;
+	msg->uid = current_uid();
+	if (copy_from_user(msg->data, u64_to_user_ptr(args->bytes),
+			   args->num_bytes) ||
+	    copy_from_user(values, u64_to_user_ptr(args->handles),
+			   args->num_handles * sizeof(values[0]))) {
+		err = -EFAULT;
+		goto out_free;
+	}
+	if (call) {
+		pending = kmalloc(sizeof(*pending), GFP_KERNEL);
+		if (!pending) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+	}
+
+	mutex_lock(&table->lock);
+	eph = __strata_table_lookup(table, args->handle, &index);
+	if (!eph) {
+		err = -EBADF;
+		goto out_unlock_table;
+	}
+	err = strata_handle_check(eph, STRATA_RIGHT_WRITE |
+				  (call ? STRATA_RIGHT_READ : 0));
+	if (err)
+		goto out_unlock_table;
+	if (!strata_is_channel(eph)) {
+		err = -EINVAL;
+		goto out_unlock_table;
+	}
+	ep = to_channel(eph->obj);
+	err = strata_msg_collect(table, ep, values, indices, msg);
+	if (err)
+		goto out_unlock_table;
+
+	mutex_lock(&ep->shared->lock);
+	peer = ep->peer;
+	if (!peer) {
+		err = -EPIPE;
+		goto out_unlock;
+	}
+	if (peer->nr_msgs >= READ_ONCE(strata_channel_max_msgs)) {
+		err = -ENOSPC;
+		goto out_unlock;
+	}
+	err = strata_quota_charge(msg->uid, STRATA_QUOTA_BYTES,
+				  msg->num_bytes);
+	if (err)
+		goto out_unlock;
+
+	if (call) {
+		pending->txid = ep->shared->next_txid++ | STRATA_TXID_CALL;
+		memcpy(msg->data, &pending->txid, sizeof(pending->txid));
+		list_add(&pending->link, &ep->calls);
+		*txid_out = pending->txid;
+		pending = NULL;
+	}
+	for (i = 0; i < msg->num_handles; i++) {
+		__strata_table_remove(table, indices[i]);
+		strata_handle_leave_table(msg->handles[i]);
+		trace_strata_cap_transfer(msg->handles[i], &ep->obj);
+	}
+	list_add_tail(&msg->link, &peer->queue);
+	peer->nr_msgs++;
+	peer->seq++;
+	atomic_long_inc(&strata_cap_stats.messages);
+	msg = NULL;
+
+	/* Wake even when READABLE was set already: calls look at @seq. */
+	spin_lock_irq(&peer->obj.wq.lock);
+	peer->obj.signals |= STRATA_SIGNAL_READABLE;
+	wake_up_locked_poll(&peer->obj.wq, peer->obj.signals);
+	spin_unlock_irq(&peer->obj.wq.lock);
+	if (peer->nr_msgs >= READ_ONCE(strata_channel_max_msgs))
+		strata_object_signal(&ep->obj, STRATA_SIGNAL_WRITABLE, 0);
+out_unlock:
+	mutex_unlock(&ep->shared->lock);
+out_unlock_table:
+	mutex_unlock(&table->lock);
+out_free:
+	kfree(pending);
+	if (msg)
+		kvfree(msg);
+	return err;
+}
+
+/*
+ * Move a message's handles into a locked table and copy it out.  On
+ * failure nothing has changed: the handles stay in the message.
+ */
+static int strata_msg_deliver(struct strata_table *table,
+			      struct strata_msg *msg,
+			      struct strata_cap_channel_read *args)
+{
+	u32 values[STRATA_CHANNEL_MAX_MSG_HANDLES];
+	u32 i, n, index;
+	int err;
+
+	err = __strata_table_room(table, msg->num_handles);
+	if (err)
+		return err;
+	for (n = 0; n < msg->num_handles; n++) {
+		struct strata_handle *h = msg->handles[n];
+
+		values[n] = STRATA_HANDLE_INVALID;
+		if (strata_handle_revoked(h))
+			continue;
+		err = __strata_table_insert(table, h, &values[n]);
+		if (err)
+			goto out_undo;
+	}
+	if (copy_to_user(u64_to_user_ptr(args->bytes), msg->data,
+			 msg->num_bytes) ||
+	    copy_to_user(u64_to_user_ptr(args->handles), values,
+			 msg->num_handles * sizeof(values[0]))) {
+		err = -EFAULT;
+		goto out_undo;
+	}
+	/* Revoked in flight: they arrive as STRATA_HANDLE_INVALID. */
+	for (i = 0; i < msg->num_handles; i++) {
+		if (values[i] != STRATA_HANDLE_INVALID)
+			msg->handles[i] = NULL;
+	}
+	return 0;
+
+out_undo:
+	for (i = 0; i < n; i++) {
+		if (values[i] == STRATA_HANDLE_INVALID)
+			continue;
+		__strata_table_lookup(table, values[i], &index);
+		__strata_table_remove(table, index);
+	}
+	return err;
+}
+
+static int strata_channel_try_read(struct strata_table *table,
+				   struct strata_handle *eph,
+				   struct strata_cap_channel_read *args,
+				   bool call, u32 txid,
+				   struct strata_msg **taken)
+{
+	struct strata_channel *ep = to_channel(eph->obj);
+	struct strata_msg *msg;
+	int err;
+
+	mutex_lock(&table->lock);
+	mutex_lock(&ep->shared->lock);
+	err = strata_handle_check(eph, STRATA_RIGHT_READ);
+	if (err)
+		goto out_unlock;
+	if (test_bit(STRATA_HANDLE_DROPPED, &eph->flags)) {
+		err = -ECANCELED;
+		goto out_unlock;
+	}
+	msg = strata_channel_peek(ep, call, txid);
+	if (!msg) {
+		err = ep->peer ? -EAGAIN : -EPIPE;
+		goto out_unlock;
+	}
+	args->actual_bytes = msg->num_bytes;
+	args->actual_handles = msg->num_handles;
+	if (msg->num_bytes > args->num_bytes ||
+	    msg->num_handles > args->num_handles) {
+		err = -EMSGSIZE;
+		goto out_unlock;
+	}
+	err = strata_msg_deliver(table, msg, args);
+	if (err)
+		goto out_unlock;
+
+	list_del_init(&msg->link);
+	ep->nr_msgs--;
+	if (list_empty(&ep->queue))
+		strata_object_signal(&ep->obj, STRATA_SIGNAL_READABLE, 0);
+	if (ep->peer)
+		strata_object_signal(&ep->peer->obj, 0, STRATA_SIGNAL_WRITABLE);
+	*taken = msg;
+out_unlock:
+	mutex_unlock(&ep->shared->lock);
+	mutex_unlock(&table->lock);
+	return err;
+}
+
+static void strata_channel_end_call(struct strata_channel *ep, u32 txid)
+{
+	struct strata_call *call;
+
+	mutex_lock(&ep->shared->lock);
+	list_for_each_entry(call, &ep->calls, link) {
+		if (call->txid == txid) {
+			list_del(&call->link);
+			kfree(call);
+			break;
+		}
+	}
+	mutex_unlock(&ep->shared->lock);
+}
+
+/**
+ * strata_channel_read() - take a message from an endpoint
+ * @table: the reader's table
+ * @args: the request; actual_bytes and actual_handles are written back
+ * @call: read the reply to a call, waiting for it until @deadline
+ * @txid: for @call: the transaction id
+ * @deadline: for @call: CLOCK_MONOTONIC ns
+ *
+ * A call's reply matches its transaction id; other messages stay queued.
+ * Revoked handles are dropped as the message is delivered.
+ *
+ * Return: 0 or the errors documented at struct strata_cap_channel_read;
+ * for a call also -ETIMEDOUT, -ERESTARTSYS, -ECANCELED.
+ */
+int strata_channel_read(struct strata_table *table,
+			struct strata_cap_channel_read *args, bool call,
+			u32 txid, s64 deadline)
+{
+	struct strata_msg *msg = NULL;
+	struct strata_channel *ep;
+	struct strata_handle *eph;
+	struct strata_deadline d;
+	u32 seq;
+	int err;
+
+	DECLARE_WAITQUEUE(wait, current);
+
+	eph = strata_table_get(table, args->handle, STRATA_RIGHT_READ);
+	if (IS_ERR(eph))
+		return PTR_ERR(eph);
+	if (!strata_is_channel(eph)) {
+		strata_handle_put(eph);
+		return -EINVAL;
+	}
+	ep = to_channel(eph->obj);
+
+	if (!call) {
+		err = strata_channel_try_read(table, eph, args, false, 0, &msg);
+		goto out;
+	}
+
+	err = strata_deadline_start(&d, deadline);
+	if (err)
+		goto out_call;
+	add_wait_queue(&ep->obj.wq, &wait);
+	for (;;) {
+		seq = READ_ONCE(ep->seq);
+		err = strata_channel_try_read(table, eph, args, true, txid,
+					      &msg);
+		if (err != -EAGAIN)
+			break;
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (READ_ONCE(ep->seq) != seq ||
+		    eph->flags & (BIT(STRATA_HANDLE_DROPPED) |
+				  BIT(STRATA_HANDLE_REVOKED))) {
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		err = strata_deadline_sleep(&d);
+		if (err)
+			break;
+	}
+	remove_wait_queue(&ep->obj.wq, &wait);
+	strata_deadline_end(&d);
+out_call:
+	strata_channel_end_call(ep, txid);
+out:
+	strata_handle_put(eph);
+	if (msg)
+		strata_msg_destroy(msg);
+	return err;
+}
