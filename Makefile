@@ -104,7 +104,7 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 
 $(BPF_OUT)/%: bpf/%.c $(BPF_SKELS) $(LIB_A)
 	@echo "  LOADER  $@"
-	$(Q)$(CC) $(USER_CFLAGS) -I$(BPF_OUT) -o $@ $< $(LIB_A) $(LIBBPF_A) \
+	$(Q)$(CC) $(USER_CFLAGS) -I$(BPF_OUT) -Ibpf -o $@ $< $(LIB_A) $(LIBBPF_A) \
 		$(BPF_LIBS)
 
 # ---- user space ------------------------------------------------------------
@@ -149,7 +149,7 @@ TESTS	:= $(patsubst selftests/%.c,$(TEST_OUT)/%,$(TEST_SRCS))
 BENCH_SRCS := $(wildcard selftests/bench/*_bench.c)
 BENCHES	:= $(patsubst selftests/%.c,$(TEST_OUT)/%,$(BENCH_SRCS))
 TEST_CFLAGS := $(USER_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSFT_INC) \
-	       -I$(BPF_OUT) -Iselftests
+	       -I$(BPF_OUT) -Ibpf -Iselftests
 
 .PHONY: selftests
 selftests: $(TESTS) $(BENCHES)

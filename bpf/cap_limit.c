@@ -17,16 +17,20 @@
 #include <bpf/libbpf.h>
 #include <strata/cap.h>
 
+#include "cap_limit.h"
 #include "cap_limit.skel.h"
 
 static const char help_fmt[] =
 "Sample strata_cap policy: refuse object types, limit duplicate rights.\n"
 "\n"
-"Usage: %s [-t TYPE]... [-r RIGHTS] [-n SECS] [-v]\n"
+"Usage: %s [-t TYPE]... [-p TYPE]... [-r RIGHTS] [-w] [-n SECS] [-v]\n"
 "\n"
 "  -t TYPE    refuse to create objects of TYPE: event, channel, eventpair,\n"
 "             vmo, gang, or a type number (repeatable)\n"
+"  -p TYPE    pin handles of TYPE to their table: refuse to send them\n"
+"             over channels or export them (repeatable)\n"
 "  -r RIGHTS  rights mask a duplicate may keep (default: all rights)\n"
+"  -w         refuse writable VMO mappings\n"
 "  -n SECS    detach and exit after SECS seconds (default: on a signal)\n"
 "  -v         print libbpf's debug messages\n"
 "  -h         this help\n";
@@ -76,23 +80,31 @@ int main(int argc, char **argv)
 {
 	struct cap_limit_bpf *skel;
 	struct bpf_link *link;
-	__u64 deny_types = 0;
+	__u64 deny_types = 0, pin_types = 0;
+	__u32 map_prot = 7;
 	__u32 dup_rights = STRATA_RIGHTS_ALL;
 	unsigned long long rights;
 	long secs = -1;
 	char *end;
 	int opt, type, err;
 
-	while ((opt = getopt(argc, argv, "t:r:n:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:p:r:wn:vh")) != -1) {
 		switch (opt) {
 		case 't':
+		case 'p':
 			type = parse_type(optarg);
 			if (type < 0) {
 				fprintf(stderr, "unknown object type '%s'\n",
 					optarg);
 				return 2;
 			}
-			deny_types |= 1ULL << type;
+			if (opt == 't')
+				deny_types |= 1ULL << type;
+			else
+				pin_types |= 1ULL << type;
+			break;
+		case 'w':
+			map_prot = 5;	/* PROT_READ | PROT_EXEC */
 			break;
 		case 'r':
 			errno = 0;
@@ -135,6 +147,8 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->deny_types = deny_types;
 	skel->rodata->dup_rights = dup_rights;
+	skel->rodata->pin_types = pin_types;
+	skel->rodata->map_prot = map_prot;
 
 	err = cap_limit_bpf__load(skel);
 	if (err) {
@@ -149,17 +163,22 @@ int main(int argc, char **argv)
 			err == -EBUSY ? " (another strata_cap policy is attached)" : "");
 		goto cleanup;
 	}
-	printf("cap_limit attached: deny_types=0x%llx dup_rights=0x%x\n",
-	       (unsigned long long)deny_types, dup_rights);
+	printf("cap_limit attached: deny_types=0x%llx pin_types=0x%llx "
+	       "dup_rights=0x%x map_prot=%u\n",
+	       (unsigned long long)deny_types, (unsigned long long)pin_types,
+	       dup_rights, map_prot);
 	fflush(stdout);
 
 	while (!exiting && secs != 0) {
 		sleep(1);
 		if (secs > 0)
 			secs--;
-		printf("denied: create=%llu duplicate=%llu\n",
-		       (unsigned long long)skel->bss->nr_denied_create,
-		       (unsigned long long)skel->bss->nr_denied_duplicate);
+		printf("denied: create=%llu duplicate=%llu transfer=%llu export=%llu map=%llu\n",
+		       (unsigned long long)skel->bss->nr_denied[CAP_LIMIT_OP_CREATE],
+		       (unsigned long long)skel->bss->nr_denied[CAP_LIMIT_OP_DUPLICATE],
+		       (unsigned long long)skel->bss->nr_denied[CAP_LIMIT_OP_TRANSFER],
+		       (unsigned long long)skel->bss->nr_denied[CAP_LIMIT_OP_EXPORT],
+		       (unsigned long long)skel->bss->nr_denied[CAP_LIMIT_OP_MAP]);
 		fflush(stdout);
 	}
 	bpf_link__destroy(link);

@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 	skel = cap_scm_bpf__open_and_load();
 	if (!skel) {
 		err = -errno;
-		fprintf(stderr, "failed to load BPF program: %s (is strata_cap loaded? is BPF LSM active?)\n",
+		fprintf(stderr, "failed to load BPF program: %s\n"
+			"(is strata_cap loaded? is BPF LSM active?)\n",
 			strerror(-err));
 		return 1;
 	}

@@ -15,6 +15,7 @@
 #include <linux/wait.h>
 
 struct strata_object;
+struct strata_user;
 
 /**
  * struct strata_object_type - what strata_cap needs to know of a type
@@ -46,7 +47,7 @@ struct strata_object_type {
  * @wq: waiters; its lock also guards @signals and the object's handle
  *	derivation tree
  * @signals: STRATA_SIGNAL_* bits now asserted
- * @uid: the user charged for the object (quota)
+ * @user: the user charged for the object (quota)
  */
 struct strata_object {
 	struct kref ref;
@@ -56,7 +57,7 @@ struct strata_object {
 	u64 related_koid;
 	wait_queue_head_t wq;
 	u32 signals;
-	kuid_t uid;
+	struct strata_user *user;
 };
 
 u64 strata_koid_alloc(void);

@@ -7,6 +7,14 @@
  * writer's table and enter the reader's, each move all or nothing.  The
  * pair's mutex guards both queues and both peer pointers and is taken
  * after the table's lock.
+ *
+ * Endpoints travel inside messages, so queues could hold each other in a
+ * cycle that nothing can ever read, and that would never be freed.  A
+ * cycle's last edge is always the send of an endpoint whose own queue
+ * already holds an endpoint, so refusing exactly that (-ELOOP) rules out
+ * every cycle.  Messages that carry endpoints are written under one
+ * global mutex, which makes the check and the enqueue atomic with respect
+ * to each other.
  */
 
 #include <linux/cred.h>
@@ -21,10 +29,13 @@
 /* Replies to CHANNEL_CALL carry a transaction id with this bit set. */
 #define STRATA_TXID_CALL	0x80000000U
 
+/* Serialises writes of messages that carry channel endpoints. */
+static DEFINE_MUTEX(strata_channel_xfer_lock);
+
 /**
  * struct strata_msg - a message in flight
  * @link: in the receiving endpoint's queue
- * @uid: the user charged for @num_bytes (quota)
+ * @user: the user charged for @num_bytes (quota)
  * @num_bytes: bytes in @data
  * @num_handles: entries in @handles
  * @handles: the handles it carries, with their holder's reference
@@ -32,7 +43,7 @@
  */
 struct strata_msg {
 	struct list_head link;
-	kuid_t uid;
+	struct strata_user *user;
 	u32 num_bytes;
 	u32 num_handles;
 	struct strata_handle **handles;
@@ -58,6 +69,7 @@ struct strata_call {
  * @calls: pending calls made through this endpoint
  * @nr_msgs: entries in @queue
  * @seq: bumped on every change a blocked call must look at
+ * @nr_endpoints: channel endpoints inside the messages of @queue
  */
 struct strata_channel {
 	struct strata_object obj;
@@ -67,6 +79,7 @@ struct strata_channel {
 	struct list_head calls;
 	u32 nr_msgs;
 	u32 seq;
+	atomic_t nr_endpoints;
 };
 
 struct strata_channel_shared {
@@ -108,9 +121,21 @@ static void strata_msg_destroy(struct strata_msg *msg)
 	for (i = 0; i < msg->num_handles; i++)
 		if (msg->handles[i])
 			strata_handle_drop(msg->handles[i]);
-	strata_quota_uncharge(msg->uid, STRATA_QUOTA_BYTES, msg->num_bytes);
+	strata_quota_uncharge(msg->user, STRATA_QUOTA_BYTES, msg->num_bytes);
 	atomic_long_dec(&strata_cap_stats.messages);
 	kvfree(msg);
+}
+
+static bool strata_is_channel(const struct strata_handle *h);
+
+static int strata_msg_endpoints(const struct strata_msg *msg)
+{
+	int i, n = 0;
+
+	for (i = 0; i < msg->num_handles; i++)
+		if (msg->handles[i] && strata_is_channel(msg->handles[i]))
+			n++;
+	return n;
 }
 
 static u32 strata_msg_txid(const struct strata_msg *msg)
@@ -187,6 +212,7 @@ static void strata_channel_zero_handles(struct strata_object *obj)
 	}
 	list_splice_init(&ep->queue, &dead);
 	ep->nr_msgs = 0;
+	atomic_set(&ep->nr_endpoints, 0);
 	mutex_unlock(&ep->shared->lock);
 
 	/* Outside the lock: the handles may be endpoints of this pair. */
@@ -314,13 +340,18 @@ int strata_channel_write(struct strata_table *table,
 	struct strata_call *pending = NULL;
 	struct strata_handle *eph;
 	struct strata_msg *msg;
+	bool xfer = false;
 	u32 i, index;
 	int err;
 
 	msg = strata_msg_alloc(args->num_bytes, args->num_handles);
 	if (!msg)
 		return -ENOMEM;
-	msg->uid = current_uid();
+	msg->user = strata_user_get(current_uid());
+	if (!msg->user) {
+		err = -ENOMEM;
+		goto out_free;
+	}
 	if (copy_from_user(msg->data, u64_to_user_ptr(args->bytes),
 			   args->num_bytes) ||
 	    copy_from_user(values, u64_to_user_ptr(args->handles),
@@ -355,6 +386,25 @@ int strata_channel_write(struct strata_table *table,
 	if (err)
 		goto out_unlock_table;
 
+	/*
+	 * The handles stay in the locked table, so the endpoints among them
+	 * are still endpoints when the lock is taken; check them again
+	 * under it.
+	 */
+	if (strata_msg_endpoints(msg)) {
+		xfer = true;
+		mutex_lock(&strata_channel_xfer_lock);
+		for (i = 0; i < msg->num_handles; i++) {
+			struct strata_handle *h = msg->handles[i];
+
+			if (strata_is_channel(h) &&
+			    atomic_read(&to_channel(h->obj)->nr_endpoints)) {
+				err = -ELOOP;
+				goto out_unlock_xfer;
+			}
+		}
+	}
+
 	mutex_lock(&ep->shared->lock);
 	peer = ep->peer;
 	if (!peer) {
@@ -365,7 +415,7 @@ int strata_channel_write(struct strata_table *table,
 		err = -ENOSPC;
 		goto out_unlock;
 	}
-	err = strata_quota_charge(msg->uid, STRATA_QUOTA_BYTES,
+	err = strata_quota_charge(msg->user, STRATA_QUOTA_BYTES,
 				  msg->num_bytes);
 	if (err)
 		goto out_unlock;
@@ -383,6 +433,7 @@ int strata_channel_write(struct strata_table *table,
 		trace_strata_cap_transfer(msg->handles[i], &ep->obj);
 	}
 	list_add_tail(&msg->link, &peer->queue);
+	atomic_add(strata_msg_endpoints(msg), &peer->nr_endpoints);
 	peer->nr_msgs++;
 	peer->seq++;
 	atomic_long_inc(&strata_cap_stats.messages);
@@ -397,6 +448,9 @@ int strata_channel_write(struct strata_table *table,
 		strata_object_signal(&ep->obj, STRATA_SIGNAL_WRITABLE, 0);
 out_unlock:
 	mutex_unlock(&ep->shared->lock);
+out_unlock_xfer:
+	if (xfer)
+		mutex_unlock(&strata_channel_xfer_lock);
 out_unlock_table:
 	mutex_unlock(&table->lock);
 out_free:
@@ -463,7 +517,7 @@ static int strata_channel_try_read(struct strata_table *table,
 {
 	struct strata_channel *ep = to_channel(eph->obj);
 	struct strata_msg *msg;
-	int err;
+	int endpoints, err;
 
 	mutex_lock(&table->lock);
 	mutex_lock(&ep->shared->lock);
@@ -486,11 +540,13 @@ static int strata_channel_try_read(struct strata_table *table,
 		err = -EMSGSIZE;
 		goto out_unlock;
 	}
+	endpoints = strata_msg_endpoints(msg);
 	err = strata_msg_deliver(table, msg, args);
 	if (err)
 		goto out_unlock;
 
 	list_del_init(&msg->link);
+	atomic_sub(endpoints, &ep->nr_endpoints);
 	ep->nr_msgs--;
 	if (list_empty(&ep->queue))
 		strata_object_signal(&ep->obj, STRATA_SIGNAL_READABLE, 0);

@@ -23,9 +23,10 @@ struct poll_table_struct;
 /*
  * A handle value is ((index << 15) | (generation << 1) | 1) XOR the table's
  * random mask, whose bit 0 is clear: values are never 0 and a value names
- * one slot and one generation.  Slots are handed out cyclically, so a
- * closed value could only name a later handle once its slot comes round
- * again (after every other index was used) with the same generation.
+ * one slot and one generation.  The generation is a per-table counter
+ * with a random start that moves on with every insert, so a closed value
+ * could only name a later handle if its slot were reused exactly a
+ * multiple of 16384 inserts later.
  */
 enum {
 	STRATA_HANDLE_GEN_BITS		= 14,
@@ -33,9 +34,9 @@ enum {
 	STRATA_HANDLE_IDX_SHIFT		= STRATA_HANDLE_GEN_BITS + 1,
 	STRATA_HANDLE_IDX_MAX		= (1U << (32 - STRATA_HANDLE_IDX_SHIFT)) - 1,
 	STRATA_MAX_HANDLES_DEFAULT	= 65536,
-	STRATA_PORT_MAX_USER_PACKETS	= 1024,
+	STRATA_PORT_MAX_USER_PACKETS	= STRATA_CAP_PORT_MAX_USER,
 	STRATA_PORT_MAX_ASYNC_WAITS	= 65536,
-	STRATA_PORT_WAIT_MAX		= 64,
+	STRATA_PORT_WAIT_MAX		= STRATA_CAP_PORT_WAIT_MAX,
 };
 
 /* struct strata_handle.flags */
@@ -80,10 +81,9 @@ struct strata_handle {
  * @lock: serialises changes to @handles and @nr_handles
  * @handles: index -> struct strata_handle
  * @owner: thread group that opened the table; nobody else may use it
- * @uid: the user whose handle quota the table's handles are charged to
+ * @user: the user whose handle quota the table's handles are charged to
  * @koid: the table's koid
  * @mask: XOR mask of handle values, random per table
- * @next_index: where the cyclic search for a free slot starts
  * @next_gen: generation of the next handle
  * @nr_handles: entries in @handles
  * @max_handles: limit on @nr_handles
@@ -98,10 +98,9 @@ struct strata_table {
 	struct mutex lock;	/* serialises changes to handles */
 	struct xarray handles;
 	struct pid *owner;
-	kuid_t uid;
+	struct strata_user *user;
 	u64 koid;
 	u32 mask;
-	u32 next_index;
 	u32 next_gen;
 	u32 nr_handles;
 	u32 max_handles;
@@ -219,6 +218,19 @@ int strata_channel_read(struct strata_table *table,
 			struct strata_cap_channel_read *args, bool call,
 			u32 txid, s64 deadline);
 
+/* vmo.c */
+struct vm_area_struct;
+struct strata_object *strata_vmo_create(u64 size);
+bool strata_is_vmo(const struct strata_object *obj);
+u64 strata_vmo_size(struct strata_object *obj);
+int strata_vmo_set_size(struct strata_object *obj, u64 size);
+int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,
+		  u64 offset, u64 length);
+int strata_vmo_mmap(struct strata_object *obj, u32 rights,
+		    struct vm_area_struct *vma);
+int strata_vmo_map(struct strata_object *obj, u32 rights,
+		   struct strata_cap_vmo_map *args);
+
 /* export.c */
 s64 strata_file_rights(struct file *file);
 int strata_handle_export(struct strata_table *table,
@@ -228,8 +240,9 @@ int strata_handle_import(struct strata_table *table,
 
 /* quota.c */
 void strata_quota_exit(void);
-int strata_quota_charge(kuid_t uid, int res, long n);
-void strata_quota_uncharge(kuid_t uid, int res, long n);
+struct strata_user *strata_user_get(kuid_t uid);
+int strata_quota_charge(struct strata_user *u, int res, long n);
+void strata_quota_uncharge(struct strata_user *u, int res, long n);
 
 enum strata_quota_res {
 	STRATA_QUOTA_HANDLES,
@@ -247,6 +260,7 @@ int strata_policy_transfer(const struct strata_handle *h,
 int strata_policy_export(const struct strata_handle *h);
 int strata_policy_import(const struct strata_handle *h);
 int strata_policy_revoke(const struct strata_handle *h);
+int strata_policy_map(const struct strata_handle *h, u32 prot);
 
 /* ioctl.c */
 long strata_cap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

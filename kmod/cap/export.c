@@ -12,6 +12,7 @@
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mman.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -53,15 +54,54 @@ static void strata_handle_file_fdinfo(struct seq_file *m, struct file *file)
 		seq_printf(m, "strata-rights:\t%#x\n", h->rights);
 		seq_printf(m, "strata-revoked:\t%d\n",
 			   strata_handle_revoked(h));
+		if (strata_is_vmo(h->obj))
+			seq_printf(m, "strata-vmo-size:\t%llu\n",
+				   strata_vmo_size(h->obj));
 	} else {
 		seq_puts(m, "strata-imported:\t1\n");
 	}
 	spin_unlock(&hf->lock);
 }
 
+/* mmap() of an exported VMO handle: as STRATA_CAP_IOC_VMO_MAP. */
+static int strata_handle_file_mmap(struct file *file,
+				   struct vm_area_struct *vma)
+{
+	struct strata_handle_file *hf = file->private_data;
+	struct strata_handle *h;
+	u32 prot = 0;
+	int err;
+
+	spin_lock(&hf->lock);
+	h = hf->h;
+	if (h)
+		kref_get(&h->ref);
+	spin_unlock(&hf->lock);
+	if (!h)
+		return -EBADF;
+
+	if (vma->vm_flags & VM_READ)
+		prot |= PROT_READ;
+	if (vma->vm_flags & VM_WRITE)
+		prot |= PROT_WRITE;
+	if (vma->vm_flags & VM_EXEC)
+		prot |= PROT_EXEC;
+	if (!strata_is_vmo(h->obj))
+		err = -ENODEV;
+	else
+		err = strata_handle_revoked(h) ? -EKEYREVOKED : 0;
+	if (!err)
+		err = strata_policy_map(h, prot);
+	if (!err)
+		err = strata_vmo_mmap(h->obj, h->rights, vma);
+	strata_handle_put(h);
+	return err;
+}
+
 static const struct file_operations strata_handle_fops = {
 	.owner = THIS_MODULE,
 	.release = strata_handle_file_release,
+	.mmap = strata_handle_file_mmap,
 	.show_fdinfo = strata_handle_file_fdinfo,
 };
 
@@ -112,7 +152,7 @@ int strata_handle_export(struct strata_table *table,
 	rights = args->rights;
 	if (rights == STRATA_RIGHT_SAME_RIGHTS)
 		rights = h->rights;
-	else if (rights & ~h->rights) {
+	if (rights & ~h->rights) {
 		err = -EINVAL;
 		goto out_unlock;
 	}

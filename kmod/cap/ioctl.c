@@ -9,6 +9,8 @@
 
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -104,6 +106,132 @@ static long strata_ioc_pair_create(struct strata_table *table,
 	}
 	return strata_ioc_return(table, uarg, &args, sizeof(args),
 				 args.handles, 2);
+}
+
+static long strata_ioc_vmo_create(struct strata_table *table,
+				  void __user *uarg)
+{
+	struct strata_cap_vmo_create args;
+	struct strata_object *obj;
+	u32 rights = STRATA_DEFAULT_VMO_RIGHTS;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.options & ~STRATA_VMO_RESIZABLE || args.handle ||
+	    args.reserved)
+		return -EINVAL;
+	if (args.options & STRATA_VMO_RESIZABLE)
+		rights |= STRATA_RIGHT_RESIZE;
+
+	err = strata_policy_create(STRATA_OBJ_VMO, rights);
+	if (err)
+		return err;
+	obj = strata_vmo_create(args.size);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	err = strata_create_handle(table, obj, rights, &args.handle);
+	if (err)
+		return err;
+	return strata_ioc_return(table, uarg, &args, sizeof(args),
+				 &args.handle, 1);
+}
+
+/* The VMO @value names, with @rights; drop with strata_handle_put(). */
+static struct strata_handle *strata_vmo_get(struct strata_table *table,
+					    u32 value, u32 rights)
+{
+	struct strata_handle *h;
+
+	h = strata_table_get(table, value, rights);
+	if (!IS_ERR(h) && !strata_is_vmo(h->obj)) {
+		strata_handle_put(h);
+		h = ERR_PTR(-EINVAL);
+	}
+	return h;
+}
+
+static long strata_ioc_vmo_rw(struct strata_table *table, void __user *uarg,
+			      bool write)
+{
+	struct strata_cap_vmo_rw args;
+	struct strata_handle *h;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.options)
+		return -EINVAL;
+
+	h = strata_vmo_get(table, args.handle, write ? STRATA_RIGHT_WRITE :
+							STRATA_RIGHT_READ);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	err = strata_vmo_rw(h->obj, write, u64_to_user_ptr(args.buffer),
+			    args.offset, args.length);
+	strata_handle_put(h);
+	return err;
+}
+
+static long strata_ioc_vmo_size(struct strata_table *table, void __user *uarg,
+				bool set)
+{
+	struct strata_cap_vmo_size args;
+	struct strata_handle *h;
+	int err = 0;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.options || (!set && args.size))
+		return -EINVAL;
+
+	h = strata_vmo_get(table, args.handle, set ? STRATA_RIGHT_WRITE |
+						     STRATA_RIGHT_RESIZE :
+						     STRATA_RIGHT_GET_PROPERTY);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (set)
+		err = strata_vmo_set_size(h->obj, args.size);
+	else
+		args.size = strata_vmo_size(h->obj);
+	strata_handle_put(h);
+	if (err || set)
+		return err;
+	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static long strata_ioc_vmo_map(struct strata_table *table, void __user *uarg)
+{
+	struct strata_cap_vmo_map args;
+	struct strata_handle *h;
+	u32 need = STRATA_RIGHT_MAP;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.addr)
+		return -EINVAL;
+	if (args.prot & PROT_READ)
+		need |= STRATA_RIGHT_READ;
+	if (args.prot & PROT_WRITE)
+		need |= STRATA_RIGHT_WRITE;
+	if (args.prot & PROT_EXEC)
+		need |= STRATA_RIGHT_EXECUTE;
+
+	h = strata_vmo_get(table, args.handle, need);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	err = strata_policy_map(h, args.prot);
+	if (!err)
+		err = strata_vmo_map(h->obj, h->rights, &args);
+	strata_handle_put(h);
+	if (err)
+		return err;
+	if (copy_to_user(uarg, &args, sizeof(args))) {
+		vm_munmap(args.addr, args.length);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long strata_ioc_handle_close(struct strata_table *table,
@@ -557,6 +685,18 @@ long strata_cap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return strata_ioc_channel_read(table, uarg);
 	case STRATA_CAP_IOC_CHANNEL_CALL:
 		return strata_ioc_channel_call(table, uarg);
+	case STRATA_CAP_IOC_VMO_CREATE:
+		return strata_ioc_vmo_create(table, uarg);
+	case STRATA_CAP_IOC_VMO_READ:
+		return strata_ioc_vmo_rw(table, uarg, false);
+	case STRATA_CAP_IOC_VMO_WRITE:
+		return strata_ioc_vmo_rw(table, uarg, true);
+	case STRATA_CAP_IOC_VMO_GET_SIZE:
+		return strata_ioc_vmo_size(table, uarg, false);
+	case STRATA_CAP_IOC_VMO_SET_SIZE:
+		return strata_ioc_vmo_size(table, uarg, true);
+	case STRATA_CAP_IOC_VMO_MAP:
+		return strata_ioc_vmo_map(table, uarg);
 	case STRATA_CAP_IOC_OBJECT_SIGNAL:
 		return strata_ioc_object_signal(table, uarg);
 	case STRATA_CAP_IOC_WAIT_MANY:

@@ -33,15 +33,18 @@ EXPORT_SYMBOL_GPL(strata_koid_alloc);
  * charged to the caller's user.  On success, strata_object_put() ends it;
  * on failure the caller frees it as if this had not been called.
  *
- * Return: 0, or -EDQUOT when the user has reached user_max_objects.
+ * Return: 0, -EDQUOT when the user has reached user_max_objects, or
+ * -ENOMEM.
  */
 int strata_object_init(struct strata_object *obj,
 		       const struct strata_object_type *type)
 {
-	kuid_t uid = current_uid();
+	struct strata_user *user = strata_user_get(current_uid());
 	int err;
 
-	err = strata_quota_charge(uid, STRATA_QUOTA_OBJECTS, 1);
+	if (!user)
+		return -ENOMEM;
+	err = strata_quota_charge(user, STRATA_QUOTA_OBJECTS, 1);
 	if (err)
 		return err;
 	kref_init(&obj->ref);
@@ -51,7 +54,7 @@ int strata_object_init(struct strata_object *obj,
 	obj->related_koid = 0;
 	init_waitqueue_head(&obj->wq);
 	obj->signals = 0;
-	obj->uid = uid;
+	obj->user = user;
 	atomic_long_inc(&strata_cap_stats.objects);
 	return 0;
 }
@@ -61,7 +64,7 @@ static void strata_object_release(struct kref *ref)
 {
 	struct strata_object *obj = container_of(ref, struct strata_object, ref);
 
-	strata_quota_uncharge(obj->uid, STRATA_QUOTA_OBJECTS, 1);
+	strata_quota_uncharge(obj->user, STRATA_QUOTA_OBJECTS, 1);
 	atomic_long_dec(&strata_cap_stats.objects);
 	obj->type->destroy(obj);
 }

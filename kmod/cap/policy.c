@@ -61,6 +61,12 @@ struct strata_cap_ops {
 	/** @revoke: every handle derived from @h is about to be revoked. */
 	int (*revoke)(const struct strata_handle *h);
 
+	/**
+	 * @map: the VMO @h names is about to be mapped with @prot
+	 * (PROT_READ, PROT_WRITE, PROT_EXEC bits).
+	 */
+	int (*map)(const struct strata_handle *h, u32 prot);
+
 	/** @name: the policy's name, shown by stratactl and bpftool */
 	char name[STRATA_CAP_OPS_NAME_LEN];
 };
@@ -169,6 +175,18 @@ int strata_policy_import(const struct strata_handle *h)
 int strata_policy_revoke(const struct strata_handle *h)
 {
 	return strata_policy_ask(revoke, h, ops->revoke(h));
+}
+
+/**
+ * strata_policy_map() - may the VMO @h names be mapped with @prot?
+ * @h: the handle
+ * @prot: PROT_* bits
+ *
+ * Return: 0 to go ahead, or the negative errno to fail with.
+ */
+int strata_policy_map(const struct strata_handle *h, u32 prot)
+{
+	return strata_policy_ask(map, h, ops->map(h, prot));
 }
 
 __bpf_kfunc_start_defs();
@@ -350,6 +368,11 @@ static int strata_cap_ops__handle(const struct strata_handle *h)
 	return 0;
 }
 
+static int strata_cap_ops__map(const struct strata_handle *h, u32 prot)
+{
+	return 0;
+}
+
 static struct strata_cap_ops __bpf_ops_strata_cap_ops = {
 	.create = strata_cap_ops__create,
 	.duplicate = strata_cap_ops__duplicate,
@@ -357,6 +380,7 @@ static struct strata_cap_ops __bpf_ops_strata_cap_ops = {
 	.export = strata_cap_ops__handle,
 	.import = strata_cap_ops__handle,
 	.revoke = strata_cap_ops__handle,
+	.map = strata_cap_ops__map,
 };
 
 static struct bpf_struct_ops bpf_strata_cap_ops = {

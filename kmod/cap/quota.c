@@ -57,8 +57,15 @@ static struct strata_user *strata_user_find(kuid_t uid)
 	return NULL;
 }
 
-/* A user's entry, made on first use; entries live until module unload. */
-static struct strata_user *strata_user_get(kuid_t uid)
+/**
+ * strata_user_get() - the quota entry of @uid, made on first use
+ * @uid: the user
+ *
+ * Entries live until module unload, so the pointer can be kept.
+ *
+ * Return: the entry, or NULL when out of memory.
+ */
+struct strata_user *strata_user_get(kuid_t uid)
 {
 	struct strata_user *u, *new;
 
@@ -85,20 +92,15 @@ static struct strata_user *strata_user_get(kuid_t uid)
 }
 
 /**
- * strata_quota_charge() - charge @n units of @res to @uid
- * @uid: the user
+ * strata_quota_charge() - charge @n units of @res to a user
+ * @u: the user's entry
  * @res: STRATA_QUOTA_*
  * @n: units
  *
- * Return: 0, -EDQUOT past the user's limit (nothing is charged then), or
- * -ENOMEM.
+ * Return: 0, or -EDQUOT past the user's limit (nothing is charged then).
  */
-int strata_quota_charge(kuid_t uid, int res, long n)
+int strata_quota_charge(struct strata_user *u, int res, long n)
 {
-	struct strata_user *u = strata_user_get(uid);
-
-	if (!u)
-		return -ENOMEM;
 	if (atomic_long_add_return(n, &u->used[res]) >
 	    (long)READ_ONCE(strata_user_max[res])) {
 		atomic_long_sub(n, &u->used[res]);
@@ -109,19 +111,13 @@ int strata_quota_charge(kuid_t uid, int res, long n)
 
 /**
  * strata_quota_uncharge() - give back what strata_quota_charge() took
- * @uid: the user
+ * @u: the user's entry
  * @res: STRATA_QUOTA_*
  * @n: units
  */
-void strata_quota_uncharge(kuid_t uid, int res, long n)
+void strata_quota_uncharge(struct strata_user *u, int res, long n)
 {
-	struct strata_user *u;
-
-	rcu_read_lock();
-	u = strata_user_find(uid);
-	if (!WARN_ON_ONCE(!u))
-		atomic_long_sub(n, &u->used[res]);
-	rcu_read_unlock();
+	atomic_long_sub(n, &u->used[res]);
 }
 
 /* Module unload: everything was uncharged, as the exit checks say. */

@@ -43,11 +43,15 @@ struct strata_table *strata_table_create(void)
 	table = kzalloc(sizeof(*table), GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return ERR_PTR(-ENOMEM);
+	table->user = strata_user_get(current_uid());
+	if (!table->user) {
+		kfree(table);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	mutex_init(&table->lock);
 	xa_init_flags(&table->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	table->owner = get_pid(task_tgid(current));
-	table->uid = current_uid();
 	table->koid = strata_koid_alloc();
 	table->mask = get_random_u32() & ~1U;
 	table->next_gen = get_random_u32();
@@ -68,7 +72,7 @@ void strata_table_destroy(struct strata_table *table)
 
 	xa_for_each(&table->handles, index, h) {
 		xa_erase(&table->handles, index);
-		strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
+		strata_quota_uncharge(table->user, STRATA_QUOTA_HANDLES, 1);
 		strata_handle_drop(h);
 	}
 	xa_destroy(&table->handles);
@@ -124,20 +128,23 @@ int __strata_table_insert(struct strata_table *table, struct strata_handle *h,
 	err = __strata_table_room(table, 1);
 	if (err)
 		return err;
-	err = strata_quota_charge(table->uid, STRATA_QUOTA_HANDLES, 1);
+	err = strata_quota_charge(table->user, STRATA_QUOTA_HANDLES, 1);
 	if (err)
 		return err;
 
 	/*
-	 * Cyclic: a freed slot comes back only after every other index has
-	 * been used, so a stale value names nothing for a long time.
+	 * The lowest free slot, so that the tree stays dense: spreading
+	 * handles over the index space (a cyclic search) made every
+	 * insert and erase grow and shrink the xarray, which measured as
+	 * most of the cost of a duplicate and close.  The generation,
+	 * which moves on with every insert, is what makes a closed value
+	 * stale.
 	 */
 	h->gen = table->next_gen++ & STRATA_HANDLE_GEN_MASK;
-	err = xa_alloc_cyclic(&table->handles, &index, h,
-			      XA_LIMIT(1, STRATA_HANDLE_IDX_MAX),
-			      &table->next_index, GFP_KERNEL_ACCOUNT);
+	err = xa_alloc(&table->handles, &index, h,
+		       XA_LIMIT(1, STRATA_HANDLE_IDX_MAX), GFP_KERNEL_ACCOUNT);
 	if (err < 0) {
-		strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
+		strata_quota_uncharge(table->user, STRATA_QUOTA_HANDLES, 1);
 		return err == -EBUSY ? -EMFILE : err;
 	}
 	table->nr_handles++;
@@ -159,7 +166,7 @@ void __strata_table_remove(struct strata_table *table, u32 index)
 
 	xa_erase(&table->handles, index);
 	table->nr_handles--;
-	strata_quota_uncharge(table->uid, STRATA_QUOTA_HANDLES, 1);
+	strata_quota_uncharge(table->user, STRATA_QUOTA_HANDLES, 1);
 }
 
 /**

@@ -502,6 +502,39 @@ TEST_F(chan, write_needs_write_and_read_needs_read)
 	EXPECT_EQ(-EACCES, strata_channel_call(self->fd, &call));
 }
 
+/*
+ * Endpoints in each other's queues would keep each other alive with no
+ * one able to read them: sending an endpoint that has endpoints queued
+ * on it is refused, which makes such a cycle impossible.
+ */
+TEST_F(chan, an_endpoint_with_endpoints_queued_on_it_cannot_be_sent)
+{
+	struct strata_cap_handle_info info;
+	__u32 b0, b1, got, nh;
+	long objects = cap_stat("objects");
+	char byte;
+
+	ASSERT_EQ(0, strata_channel_create(self->fd, &b0, &b1));
+	/* b1 now waits in h1's queue. */
+	ASSERT_EQ(0, strata_channel_write(self->fd, self->h0, "b", 1, &b1, 1));
+	/* h1 holds an endpoint: it may not travel, not even into b's queue. */
+	EXPECT_EQ(-ELOOP, strata_channel_write(self->fd, b0, "a", 1,
+					       &self->h1, 1));
+	ASSERT_EQ(0, strata_handle_info(self->fd, self->h1, &info));
+
+	/* Once the queue is read, h1 carries nothing and may go. */
+	ASSERT_EQ(0, strata_channel_read(self->fd, self->h1, &byte, 1, &got, 1,
+					 NULL, &nh));
+	ASSERT_EQ(1, nh);
+	EXPECT_EQ(0, strata_channel_write(self->fd, b0, "a", 1, &self->h1, 1));
+
+	/* Closing what is left frees both channels: nothing is stuck. */
+	ASSERT_EQ(0, strata_handle_close(self->fd, self->h0));
+	ASSERT_EQ(0, strata_handle_close(self->fd, b0));
+	ASSERT_EQ(0, strata_handle_close(self->fd, got));
+	EXPECT_EQ(objects - 2, cap_stat("objects"));
+}
+
 FIXTURE(small_queue) {
 	int fd;
 	__u32 h0, h1;

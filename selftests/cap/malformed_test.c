@@ -125,6 +125,12 @@ static const struct {
 	IOC(CHANNEL_WRITE),
 	IOC(CHANNEL_READ),
 	IOC(CHANNEL_CALL),
+	IOC(VMO_CREATE),
+	IOC(VMO_READ),
+	IOC(VMO_WRITE),
+	IOC(VMO_GET_SIZE),
+	IOC(VMO_SET_SIZE),
+	IOC(VMO_MAP),
 	IOC(OBJECT_SIGNAL),
 	IOC(WAIT_MANY),
 	IOC(WAIT_ASYNC),
@@ -134,9 +140,9 @@ static const struct {
 #undef IOC
 };
 
-#define NR_IOCTLS	(sizeof(ioctls) / sizeof(ioctls[0]))
+#define NR_IOCTLS	ARRAY_SIZE(ioctls)
 
-/* ---- reserved, output and option fields ---------------------------------- */
+/* ---- reserved, output and option fields -------------------------------- */
 
 TEST_F(bad, create_calls_reject_nonzero_fields)
 {
@@ -451,14 +457,18 @@ TEST_F(bad, port_queue_rejects_fields_the_kernel_fills)
 	const unsigned long cmd = STRATA_CAP_IOC_PORT_QUEUE;
 
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
-		   .key = 1, .status = -ECANCELED);
+		   .key = 1, .type = STRATA_CAP_PKT_USER, .status = -ECANCELED);
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
-		   .key = 1, .trigger = STRATA_SIGNAL_SIGNALED);
+		   .key = 1, .type = STRATA_CAP_PKT_USER,
+		   .trigger = STRATA_SIGNAL_SIGNALED);
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
-		   .key = 1, .observed = STRATA_SIGNAL_SIGNALED);
+		   .key = 1, .type = STRATA_CAP_PKT_USER,
+		   .observed = STRATA_SIGNAL_SIGNALED);
 	/* A user packet cannot pass itself off as a signal packet. */
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
 		   .key = 1, .type = STRATA_CAP_PKT_SIGNAL);
+	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
+		   .key = 1, .type = 0);
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_packet,
 		   .key = 1, .type = 0x1000);
 	expect_unchanged(_metadata, self);
@@ -602,14 +612,78 @@ TEST_F(bad, channel_call_rejects_bad_fields_and_pointers)
 	expect_unchanged(_metadata, self);
 }
 
-/* ---- counts ---------------------------------------------------------------- */
+TEST_F(bad, vmo_calls_reject_nonzero_fields_and_bad_buffers)
+{
+	const __u64 page = (__u64)sysconf(_SC_PAGESIZE);
+	struct strata_cap_vmo_size sz;
+	char buf[64] = "data";
+	__u64 size = 0;
+	__u32 vmo;
+
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_CREATE,
+		   struct strata_cap_vmo_create, .size = page,
+		   .options = 1U << 1);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_CREATE,
+		   struct strata_cap_vmo_create, .size = page, .handle = 1);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_CREATE,
+		   struct strata_cap_vmo_create, .size = page, .reserved = 1);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_CREATE,
+		   struct strata_cap_vmo_create,
+		   .size = STRATA_VMO_MAX_SIZE + page);
+	expect_unchanged(_metadata, self);
+
+	ASSERT_EQ(0, strata_vmo_create(self->fd, page, STRATA_VMO_RESIZABLE,
+				       &vmo));
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_READ, struct strata_cap_vmo_rw,
+		   .handle = vmo, .options = 1, .buffer = U64(buf),
+		   .length = sizeof(buf));
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_WRITE, struct strata_cap_vmo_rw,
+		   .handle = vmo, .options = 1, .buffer = U64(buf),
+		   .length = sizeof(buf));
+	EXPECT_IOC(-EFAULT, STRATA_CAP_IOC_VMO_READ, struct strata_cap_vmo_rw,
+		   .handle = vmo, .buffer = 0, .length = sizeof(buf));
+	EXPECT_IOC(-EFAULT, STRATA_CAP_IOC_VMO_READ, struct strata_cap_vmo_rw,
+		   .handle = vmo, .buffer = U64(self->unmapped),
+		   .length = sizeof(buf));
+	EXPECT_IOC(-EFAULT, STRATA_CAP_IOC_VMO_WRITE, struct strata_cap_vmo_rw,
+		   .handle = vmo, .buffer = 0, .length = sizeof(buf));
+	EXPECT_IOC(-EFAULT, STRATA_CAP_IOC_VMO_WRITE, struct strata_cap_vmo_rw,
+		   .handle = vmo, .buffer = U64(self->unmapped),
+		   .length = sizeof(buf));
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_GET_SIZE,
+		   struct strata_cap_vmo_size, .handle = vmo, .options = 1);
+	/* GET's size is an output. */
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_GET_SIZE,
+		   struct strata_cap_vmo_size, .handle = vmo, .size = page);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_SET_SIZE,
+		   struct strata_cap_vmo_size, .handle = vmo, .options = 1,
+		   .size = 2 * page);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_MAP, struct strata_cap_vmo_map,
+		   .handle = vmo, .prot = 0x100, .length = page);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_MAP, struct strata_cap_vmo_map,
+		   .handle = vmo, .prot = 1, .length = page, .addr = 4096);
+	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_VMO_MAP, struct strata_cap_vmo_map,
+		   .handle = vmo, .prot = 1, .offset = 1, .length = page - 1);
+	/* The refused resize resized nothing. */
+	sz = (struct strata_cap_vmo_size){ .handle = vmo };
+	ASSERT_EQ(0, sys_ioctl(self->fd, STRATA_CAP_IOC_VMO_GET_SIZE, &sz));
+	EXPECT_EQ(page, sz.size);
+	EXPECT_EQ(0, strata_vmo_get_size(self->fd, vmo, &size));
+	EXPECT_EQ(page, size);
+	EXPECT_EQ(0, strata_handle_close(self->fd, vmo));
+	EXPECT_EQ(self->objects, cap_stat_settle("objects", self->objects,
+						 2000));
+	expect_unchanged(_metadata, self);
+}
+
+/* ---- counts ------------------------------------------------------------ */
 
 TEST_F(bad, huge_counts_fail_with_einval)
 {
 	static char big[STRATA_CHANNEL_MAX_MSG_BYTES + 1];
 	__u32 zeros[STRATA_CHANNEL_MAX_MSG_HANDLES + 1] = {};
 	struct strata_cap_wait_item items[STRATA_CAP_WAIT_MANY_MAX + 1];
-	struct strata_cap_packet pkt[65];
+	struct strata_cap_packet pkt[STRATA_CAP_PORT_WAIT_MAX + 1];
 	const __u64 user[2] = { 0, 0 };
 	__u32 list[1] = { self->ev };
 	unsigned int i;
@@ -624,7 +698,8 @@ TEST_F(bad, huge_counts_fail_with_einval)
 		   .handles = U64(list), .count = 0xffffffff);
 	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_HANDLE_CLOSE_MANY,
 		   struct strata_cap_close_many,
-		   .handles = U64(list), .count = STRATA_CAP_CLOSE_MANY_MAX + 1);
+		   .handles = U64(list),
+		   .count = STRATA_CAP_CLOSE_MANY_MAX + 1);
 
 	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_WAIT_MANY,
 		   struct strata_cap_wait_many,
@@ -642,7 +717,7 @@ TEST_F(bad, huge_counts_fail_with_einval)
 		   .packets = U64(pkt), .count = 0xffffffff);
 	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_PORT_WAIT,
 		   struct strata_cap_port_wait,
-		   .packets = U64(pkt), .count = 65);
+		   .packets = U64(pkt), .count = STRATA_CAP_PORT_WAIT_MAX + 1);
 	EXPECT_IOC(-EINVAL, STRATA_CAP_IOC_PORT_WAIT,
 		   struct strata_cap_port_wait,
 		   .packets = U64(pkt), .count = 0);
@@ -702,47 +777,75 @@ TEST_F(bad, handle_zero_and_stale_values_fail_with_ebadf)
 	struct strata_cap_handle_info info;
 	struct strata_cap_channel_call call;
 	const __u32 values[2] = { STRATA_HANDLE_INVALID, self->stale };
+	struct strata_cap_vmo_map vmap;
 	__u32 out, v, list[1];
+	__u64 size;
 	__s32 results[1];
 	char buf[8] = "abcd";
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
 		v = values[i];
-		TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_handle_duplicate(self->fd, v,
-					STRATA_RIGHT_SAME_RIGHTS, &out));
-		EXPECT_EQ(-EBADF, strata_handle_info(self->fd, v, &info));
+					STRATA_RIGHT_SAME_RIGHTS, &out))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_handle_info(self->fd, v, &info))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_handle_replace(self->fd, v,
-					STRATA_RIGHT_SAME_RIGHTS, &out));
-		EXPECT_EQ(-EBADF, strata_handle_revoke(self->fd, v));
+					STRATA_RIGHT_SAME_RIGHTS, &out))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_handle_revoke(self->fd, v))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_handle_export(self->fd, v,
-					STRATA_RIGHT_SAME_RIGHTS, O_CLOEXEC));
+					STRATA_RIGHT_SAME_RIGHTS, O_CLOEXEC))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_object_signal(self->fd, v, 0,
-					STRATA_SIGNAL_SIGNALED));
+					STRATA_SIGNAL_SIGNALED))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_object_signal_peer(self->fd, v, 0,
-					STRATA_SIGNAL_SIGNALED));
+					STRATA_SIGNAL_SIGNALED))
+			TH_LOG("value %#x", v);
 		item.handle = v;
 		EXPECT_EQ(-EBADF, strata_object_wait_many(self->fd, &item, 1,
-							  0));
+							  0))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_object_wait_async(self->fd, v,
-					STRATA_SIGNAL_SIGNALED, 1));
-		EXPECT_EQ(-EBADF, strata_wait_async_cancel(self->fd, v, 1));
+					STRATA_SIGNAL_SIGNALED, 1))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_wait_async_cancel(self->fd, v, 1))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_channel_write(self->fd, v, buf, 4,
-						       NULL, 0));
+						       NULL, 0))
+			TH_LOG("value %#x", v);
 		EXPECT_EQ(-EBADF, strata_channel_read(self->fd, v, buf,
 						      sizeof(buf), NULL, 0,
-						      NULL, NULL));
+						      NULL, NULL))
+			TH_LOG("value %#x", v);
 		/* A bad value among the handles to transfer. */
 		list[0] = v;
 		EXPECT_EQ(-EBADF, strata_channel_write(self->fd, self->c0, buf,
-						       4, list, 1));
+						       4, list, 1))
+			TH_LOG("value %#x", v);
 		call = (struct strata_cap_channel_call){
 			.wr = { .handle = v, .bytes = U64(buf),
 				.num_bytes = 4 },
 			.rd = { .bytes = U64(buf), .num_bytes = sizeof(buf) },
 		};
-		EXPECT_EQ(-EBADF, strata_channel_call(self->fd, &call));
+		EXPECT_EQ(-EBADF, strata_channel_call(self->fd, &call))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_vmo_read(self->fd, v, buf, 0, 4))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_vmo_write(self->fd, v, buf, 0, 4))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_vmo_get_size(self->fd, v, &size))
+			TH_LOG("value %#x", v);
+		EXPECT_EQ(-EBADF, strata_vmo_set_size(self->fd, v, 8192))
+			TH_LOG("value %#x", v);
+		vmap = (struct strata_cap_vmo_map){
+			.handle = v, .prot = 1, .length = 4096 };
+		EXPECT_EQ(-EBADF, sys_ioctl(self->fd, STRATA_CAP_IOC_VMO_MAP,
+					    &vmap))
+			TH_LOG("value %#x", v);
 	}
 	/* Close: the stale value is bad, the invalid one a no-op. */
 	EXPECT_EQ(-EBADF, strata_handle_close(self->fd, self->stale));
@@ -759,7 +862,7 @@ TEST_F(bad, handle_zero_and_stale_values_fail_with_ebadf)
 	expect_unchanged(_metadata, self);
 }
 
-/* ---- the structure pointer itself ------------------------------------- */
+/* ---- the structure pointer itself -------------------------------------- */
 
 TEST_F(bad, null_or_unmapped_argument_fails_with_efault)
 {
@@ -796,7 +899,7 @@ TEST_F(bad, argument_running_off_the_mapping_fails_with_efault)
 	expect_unchanged(_metadata, self);
 }
 
-/* ---- ioctl numbers ------------------------------------------------------ */
+/* ---- ioctl numbers ----------------------------------------------------- */
 
 static int known_nr(unsigned int nr)
 {
@@ -865,7 +968,7 @@ TEST_F(bad, known_numbers_with_a_wrong_size_or_direction_fail_with_enotty)
 	expect_unchanged(_metadata, self);
 }
 
-/* ---- another process -------------------------------------------------- */
+/* ---- another process --------------------------------------------------- */
 
 TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 {
@@ -894,10 +997,15 @@ TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 	struct strata_cap_wait_cancel wc;
 	struct strata_cap_port_wait pw;
 	struct strata_cap_packet pq;
+	struct strata_cap_vmo_create vcreate;
+	struct strata_cap_vmo_rw vrw;
+	struct strata_cap_vmo_size vget, vset;
+	struct strata_cap_vmo_map vmap;
 	int results[NR_IOCTLS], efd, pfd[2], status;
 	void *args[NR_IOCTLS];
 	unsigned int i;
-	__u32 d, back;
+	__u32 d, back, vmo;
+	__u64 vsize = 0;
 	pid_t pid;
 
 	/* One well-formed argument per ioctl, that the owner could use. */
@@ -907,6 +1015,8 @@ TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, strata_channel_write(self->fd, self->c1, "xyz", 3, NULL,
 					  0));
+	ASSERT_EQ(0, strata_vmo_create(self->fd, 4096, STRATA_VMO_RESIZABLE,
+				       &vmo));
 	tinfo = (struct strata_cap_table_info){};
 	create = (struct strata_cap_create){};
 	close_val = self->ev;
@@ -940,28 +1050,99 @@ TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 		.handle = self->ev, .signals = STRATA_SIGNAL_SIGNALED };
 	wc = (struct strata_cap_wait_cancel){ .handle = self->ev };
 	pw = (struct strata_cap_port_wait){ .packets = U64(pkt), .count = 1 };
-	pq = (struct strata_cap_packet){ .key = 1 };
-	args[0] = &tinfo;
-	args[1] = &create;
-	args[2] = &close_val;
-	args[3] = &dup;
-	args[4] = &hinfo;
-	args[5] = &repl;
-	args[6] = &many;
-	args[7] = &rev;
-	args[8] = &exp;
-	args[9] = &imp;
-	args[10] = &pair;
-	args[11] = &pair;
-	args[12] = &wr;
-	args[13] = &rd;
-	args[14] = &call;
-	args[15] = &sig;
-	args[16] = &wm;
-	args[17] = &wa;
-	args[18] = &wc;
-	args[19] = &pw;
-	args[20] = &pq;
+	pq = (struct strata_cap_packet){
+		.key = 1, .type = STRATA_CAP_PKT_USER };
+	vcreate = (struct strata_cap_vmo_create){ .size = 4096 };
+	vrw = (struct strata_cap_vmo_rw){
+		.handle = vmo, .buffer = U64(rbuf), .length = 8 };
+	vget = (struct strata_cap_vmo_size){ .handle = vmo };
+	vset = (struct strata_cap_vmo_size){ .handle = vmo, .size = 8192 };
+	vmap = (struct strata_cap_vmo_map){
+		.handle = vmo, .prot = 1, .length = 4096 };
+	for (i = 0; i < NR_IOCTLS; i++) {
+		switch (ioctls[i].cmd) {
+		case STRATA_CAP_IOC_TABLE_INFO:
+			args[i] = &tinfo;
+			break;
+		case STRATA_CAP_IOC_EVENT_CREATE:
+			args[i] = &create;
+			break;
+		case STRATA_CAP_IOC_HANDLE_CLOSE:
+			args[i] = &close_val;
+			break;
+		case STRATA_CAP_IOC_HANDLE_DUPLICATE:
+			args[i] = &dup;
+			break;
+		case STRATA_CAP_IOC_HANDLE_INFO:
+			args[i] = &hinfo;
+			break;
+		case STRATA_CAP_IOC_HANDLE_REPLACE:
+			args[i] = &repl;
+			break;
+		case STRATA_CAP_IOC_HANDLE_CLOSE_MANY:
+			args[i] = &many;
+			break;
+		case STRATA_CAP_IOC_HANDLE_REVOKE:
+			args[i] = &rev;
+			break;
+		case STRATA_CAP_IOC_HANDLE_EXPORT:
+			args[i] = &exp;
+			break;
+		case STRATA_CAP_IOC_HANDLE_IMPORT:
+			args[i] = &imp;
+			break;
+		case STRATA_CAP_IOC_EVENTPAIR_CREATE:
+		case STRATA_CAP_IOC_CHANNEL_CREATE:
+			args[i] = &pair;
+			break;
+		case STRATA_CAP_IOC_CHANNEL_WRITE:
+			args[i] = &wr;
+			break;
+		case STRATA_CAP_IOC_CHANNEL_READ:
+			args[i] = &rd;
+			break;
+		case STRATA_CAP_IOC_CHANNEL_CALL:
+			args[i] = &call;
+			break;
+		case STRATA_CAP_IOC_VMO_CREATE:
+			args[i] = &vcreate;
+			break;
+		case STRATA_CAP_IOC_VMO_READ:
+		case STRATA_CAP_IOC_VMO_WRITE:
+			args[i] = &vrw;
+			break;
+		case STRATA_CAP_IOC_VMO_GET_SIZE:
+			args[i] = &vget;
+			break;
+		case STRATA_CAP_IOC_VMO_SET_SIZE:
+			args[i] = &vset;
+			break;
+		case STRATA_CAP_IOC_VMO_MAP:
+			args[i] = &vmap;
+			break;
+		case STRATA_CAP_IOC_OBJECT_SIGNAL:
+			args[i] = &sig;
+			break;
+		case STRATA_CAP_IOC_WAIT_MANY:
+			args[i] = &wm;
+			break;
+		case STRATA_CAP_IOC_WAIT_ASYNC:
+			args[i] = &wa;
+			break;
+		case STRATA_CAP_IOC_WAIT_ASYNC_CANCEL:
+			args[i] = &wc;
+			break;
+		case STRATA_CAP_IOC_PORT_WAIT:
+			args[i] = &pw;
+			break;
+		case STRATA_CAP_IOC_PORT_QUEUE:
+			args[i] = &pq;
+			break;
+		default:
+			ASSERT_TRUE(0) TH_LOG("no argument for %s",
+					      ioctls[i].name);
+		}
+	}
 
 	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
 	pid = fork();
@@ -980,9 +1161,10 @@ TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 	close(pfd[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	for (i = 0; i < NR_IOCTLS; i++)
+	for (i = 0; i < NR_IOCTLS; i++) {
 		EXPECT_EQ(-EACCES, results[i])
-			TH_LOG("ioctl %u: %s", i, ioctls[i].name ?: "?");
+			TH_LOG("%s", ioctls[i].name);
+	}
 
 	/* The owner's table is as it was: the message is still queued. */
 	ASSERT_EQ(0, strata_channel_read(self->fd, self->c0, rbuf,
@@ -990,6 +1172,11 @@ TEST_F(bad, another_process_gets_eacces_from_every_ioctl)
 	ASSERT_EQ(0, strata_handle_import(self->fd, efd, &back));
 	EXPECT_EQ(0, strata_handle_close(self->fd, back));
 	close(efd);
+	ASSERT_EQ(0, strata_vmo_get_size(self->fd, vmo, &vsize));
+	EXPECT_EQ(4096, vsize);
+	EXPECT_EQ(0, strata_handle_close(self->fd, vmo));
+	EXPECT_EQ(self->objects, cap_stat_settle("objects", self->objects,
+						 2000));
 	expect_unchanged(_metadata, self);
 }
 

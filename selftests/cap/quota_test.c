@@ -56,7 +56,7 @@ FIXTURE_SETUP(quota)
 		self->saved[i][0] = '\0';
 		EXPECT_EQ(0, read_param(param_path[i], self->saved[i],
 					sizeof(self->saved[i])))
-			TH_LOG("%s", param_path[i] ?: "?");
+			TH_LOG("%s", param_path[i]);
 	}
 	self->fd = strata_cap_open(O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
@@ -67,10 +67,12 @@ FIXTURE_TEARDOWN_PARENT(quota)
 	int i;
 
 	/* The test's process, and with it self->fd, is gone by now. */
-	for (i = 0; i < P_NR; i++)
-		if (self->saved[i][0])
-			EXPECT_EQ(0, write_str(param_path[i], self->saved[i]))
-				TH_LOG("restoring %s", param_path[i] ?: "?");
+	for (i = 0; i < P_NR; i++) {
+		if (!self->saved[i][0])
+			continue;
+		EXPECT_EQ(0, write_str(param_path[i], self->saved[i]))
+			TH_LOG("restoring %s", param_path[i]);
+	}
 }
 
 /* Set parameter @p to @value; the teardown puts it back. */
@@ -82,7 +84,7 @@ static int set_param(int p, long value)
 	return write_str(param_path[p], buf);
 }
 
-/* ---- per table ----------------------------------------------------------- */
+/* ---- per table --------------------------------------------------------- */
 
 TEST_F(quota, table_limit_gives_emfile_for_every_way_in)
 {
@@ -104,8 +106,9 @@ TEST_F(quota, table_limit_gives_emfile_for_every_way_in)
 	EXPECT_EQ(atol(self->saved[P_MAX_HANDLES]), info.max_handles);
 
 	ASSERT_EQ(0, strata_channel_create(t, &c0, &c1));
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6; i++) {
 		ASSERT_EQ(0, strata_event_create(t, &ev[i]));
+	}
 	EXPECT_EQ(8, cap_nr_handles(t));
 	objects = cap_stat("objects");
 	EXPECT_EQ(-EMFILE, strata_event_create(t, &h));
@@ -153,7 +156,7 @@ TEST_F(quota, table_limit_gives_emfile_for_every_way_in)
 	close(t);
 }
 
-/* ---- per user ------------------------------------------------------------ */
+/* ---- per user ---------------------------------------------------------- */
 
 TEST_F(quota, user_handle_quota_spans_all_tables_of_the_user)
 {
@@ -170,10 +173,12 @@ TEST_F(quota, user_handle_quota_spans_all_tables_of_the_user)
 	ASSERT_LE(0, base);
 	ASSERT_EQ(0, set_param(P_USER_HANDLES, base + 8));
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, strata_event_create(t1, &h[i]));
-	for (; i < 8; i++)
+	}
+	for (; i < 8; i++) {
 		ASSERT_EQ(0, strata_event_create(t2, &h[i]));
+	}
 	EXPECT_EQ(-EDQUOT, strata_event_create(t2, &out));
 	EXPECT_EQ(-EDQUOT, strata_event_create(t1, &out));
 	EXPECT_EQ(-EDQUOT, strata_handle_duplicate(t1, h[0],
@@ -197,8 +202,9 @@ TEST_F(quota, user_handle_quota_spans_all_tables_of_the_user)
 	EXPECT_EQ(-EDQUOT, strata_event_create(t1, &out));
 	/* Closing a table gives back all of its handles. */
 	close(t1);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		EXPECT_EQ(0, strata_event_create(self->fd, &out));
+	}
 	close(t2);
 }
 
@@ -212,8 +218,9 @@ TEST_F(quota, user_object_quota_counts_objects_not_handles)
 	ASSERT_LE(0, base);
 	ASSERT_EQ(0, set_param(P_USER_OBJECTS, base + 4));
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, strata_event_create(self->fd, &ev[i]));
+	}
 	EXPECT_EQ(-EDQUOT, strata_event_create(self->fd, &out));
 	EXPECT_EQ(-EDQUOT, strata_eventpair_create(self->fd, &e0, &e1));
 	EXPECT_EQ(-EDQUOT, strata_channel_create(self->fd, &e0, &e1));
@@ -241,9 +248,10 @@ TEST_F(quota, user_queued_bytes_quota_bounds_unread_messages)
 	/* Nothing is queued anywhere now: the user's count is 0. */
 	ASSERT_EQ(0, set_param(P_USER_BYTES, 4096));
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, strata_channel_write(self->fd, c0, msg, 1000,
 						  NULL, 0));
+	}
 	EXPECT_EQ(-EDQUOT, strata_channel_write(self->fd, c0, msg, 1000, NULL,
 						0));
 	/* A refused write keeps its handles with the sender. */
@@ -266,13 +274,15 @@ TEST_F(quota, user_queued_bytes_quota_bounds_unread_messages)
 	ASSERT_EQ(0, strata_handle_close(self->fd, c1));
 	ASSERT_EQ(0, strata_handle_close(self->fd, c0));
 	ASSERT_EQ(0, strata_channel_create(self->fd, &c0, &c1));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(0, strata_channel_write(self->fd, c0, msg, 1000,
 						  NULL, 0));
-	for (i = 0; i < 4; i++)
+	}
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, strata_channel_read(self->fd, c1, msg,
 						 sizeof(msg), NULL, 0, NULL,
 						 NULL));
+	}
 	/* One message bigger than the whole quota never fits. */
 	EXPECT_EQ(-EDQUOT, strata_channel_write(self->fd, c0, msg,
 						sizeof(msg), NULL, 0));
@@ -382,15 +392,17 @@ TEST_F(quota, limits_can_be_lowered_below_the_current_use)
 	long base;
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, strata_event_create(self->fd, &h[i]));
+	}
 	base = cap_stat("handles");
 	/* Lowering takes nothing away; it refuses new charges. */
 	ASSERT_EQ(0, set_param(P_USER_HANDLES, base - 2));
 	EXPECT_EQ(4, cap_nr_handles(self->fd));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(0, strata_object_signal(self->fd, h[i], 0,
 						  STRATA_SIGNAL_SIGNALED));
+	}
 	EXPECT_EQ(-EDQUOT, strata_event_create(self->fd, &out));
 	/* Closing down to the limit is not enough... */
 	ASSERT_EQ(0, strata_handle_close(self->fd, h[0]));

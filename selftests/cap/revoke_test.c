@@ -114,7 +114,8 @@ TEST_F(revoke, revoke_needs_the_revoke_right)
 	EXPECT_EQ(-EACCES, strata_handle_revoke(self->fd, d));
 	/* The refused revoke marked nothing. */
 	expect_live(_metadata, self->fd, dd);
-	EXPECT_EQ(-EBADF, strata_handle_revoke(self->fd, STRATA_HANDLE_INVALID));
+	EXPECT_EQ(-EBADF, strata_handle_revoke(self->fd,
+					       STRATA_HANDLE_INVALID));
 }
 
 TEST_F(revoke, revoke_of_a_fresh_handle_revokes_nothing)
@@ -491,7 +492,7 @@ TEST_F(revoke, revoke_reaches_another_process)
 struct waiter {
 	int fd;
 	__u32 handle;
-	volatile pid_t tid;
+	pid_t tid;
 	int ret;
 };
 
@@ -500,7 +501,7 @@ static void *wait_thread(void *arg)
 	struct waiter *w = arg;
 	__u32 pending;
 
-	w->tid = syscall(SYS_gettid);
+	__atomic_store_n(&w->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
 	w->ret = strata_object_wait_one(w->fd, w->handle,
 					STRATA_SIGNAL_SIGNALED,
 					strata_deadline_after(WAIT_NS),
@@ -544,7 +545,7 @@ TEST_F(revoke, blocked_waiter_on_a_derived_handle_is_woken)
 	w.handle = dup_same(self->fd, h);
 	ASSERT_NE(STRATA_HANDLE_INVALID, w.handle);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	while (!w.tid)
+	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
 		sched_yield();
 	EXPECT_TRUE(thread_sleeps(w.tid));
 
@@ -559,7 +560,7 @@ TEST_F(revoke, blocked_waiter_on_a_derived_handle_is_woken)
 struct many_waiter {
 	int fd;
 	struct strata_cap_wait_item items[2];
-	volatile pid_t tid;
+	pid_t tid;
 	int ret;
 };
 
@@ -567,7 +568,7 @@ static void *wait_many_thread(void *arg)
 {
 	struct many_waiter *w = arg;
 
-	w->tid = syscall(SYS_gettid);
+	__atomic_store_n(&w->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
 	w->ret = strata_object_wait_many(w->fd, w->items, 2,
 					 strata_deadline_after(WAIT_NS));
 	return NULL;
@@ -587,7 +588,7 @@ TEST_F(revoke, wait_many_ends_when_one_item_is_revoked)
 	w.items[1].signals = STRATA_SIGNAL_SIGNALED;
 	ASSERT_NE(STRATA_HANDLE_INVALID, w.items[1].handle);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_many_thread, &w));
-	while (!w.tid)
+	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
 		sched_yield();
 	EXPECT_TRUE(thread_sleeps(w.tid));
 	EXPECT_EQ(1, strata_handle_revoke(self->fd, h));
@@ -756,7 +757,7 @@ TEST_F_TIMEOUT(revoke, racing_threads_keep_the_tree_consistent, 120)
 	for (i = 0; i < RACE_THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(threads[i], NULL));
 		if (rt[i].unexpected)
-			TH_LOG("thread %u: %lu unexpected results, last: op %d -> %d",
+			TH_LOG("thread %u: %lu unexpected, last op %d: %d",
 			       i, rt[i].unexpected, rt[i].bad_op,
 			       rt[i].bad_ret);
 		EXPECT_EQ(0, rt[i].unexpected);

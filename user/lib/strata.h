@@ -82,6 +82,18 @@ int strata_channel_read(int table, __u32 handle, void *bytes,
 			__u32 *actual_bytes, __u32 *actual_handles);
 int strata_channel_call(int table, struct strata_cap_channel_call *args);
 
+/* VMOs; @options of create is 0 or STRATA_VMO_RESIZABLE. */
+int strata_vmo_create(int table, __u64 size, __u32 options, __u32 *handle);
+int strata_vmo_read(int table, __u32 handle, void *buf, __u64 offset,
+		    __u64 length);
+int strata_vmo_write(int table, __u32 handle, const void *buf, __u64 offset,
+		     __u64 length);
+int strata_vmo_get_size(int table, __u32 handle, __u64 *size);
+int strata_vmo_set_size(int table, __u32 handle, __u64 size);
+/* Map shared at an address the kernel picks; unmap with munmap(2). */
+int strata_vmo_map(int table, __u32 handle, __u32 prot, __u64 offset,
+		   __u64 length, void **addr);
+
 /* Name of an object type ("event", ...), or "unknown". */
 const char *strata_obj_type_name(__u32 type);
 

@@ -19,7 +19,12 @@ static int cap_stat(int argc, char **argv)
 		{ "tables", CAP_SYSFS "tables" },
 		{ "handles", CAP_SYSFS "handles" },
 		{ "objects", CAP_SYSFS "objects" },
+		{ "messages", CAP_SYSFS "messages" },
 		{ "max_handles", CAP_PARAMS "max_handles" },
+		{ "channel_max_msgs", CAP_PARAMS "channel_max_msgs" },
+		{ "user_max_handles", CAP_PARAMS "user_max_handles" },
+		{ "user_max_objects", CAP_PARAMS "user_max_objects" },
+		{ "user_max_queued_bytes", CAP_PARAMS "user_max_queued_bytes" },
 	};
 	struct json_object *o;
 	size_t i;
@@ -47,7 +52,7 @@ static int cap_stat(int argc, char **argv)
 			json_object_object_add(o, stats[i].name,
 					       json_object_new_int64(v));
 		else
-			printf("%-12s %ld\n", stats[i].name, v);
+			printf("%-22s %ld\n", stats[i].name, v);
 	}
 	if (json_output)
 		print_json(o);

@@ -156,7 +156,10 @@ struct strata_cap_signal {
 
 #define STRATA_CAP_SIGNAL_PEER		(1U << 0)
 
-/* Deadlines are absolute CLOCK_MONOTONIC times in nanoseconds. */
+/*
+ * Deadlines are absolute CLOCK_MONOTONIC times in nanoseconds; a negative
+ * one is -EINVAL.
+ */
 #define STRATA_TIME_INFINITE		((__s64)0x7fffffffffffffffLL)
 
 /* Most items one STRATA_CAP_IOC_WAIT_MANY may wait on. */
@@ -184,8 +187,11 @@ struct strata_cap_wait_item {
  * @deadline: when to give up with -ETIMEDOUT; 0 only polls,
  *	STRATA_TIME_INFINITE never gives up
  *
- * Returns 0 once any item's signals intersect what it waits for; every
- * item's @pending is written in all cases but -EFAULT.  A handle closed
+ * Returns 0 once any item's signals intersect what it waits for.  Once
+ * the wait has started, every item's @pending is written back, whatever
+ * the outcome (but -EFAULT); a call refused before that (-EINVAL, -EBADF,
+ * -EACCES, -EKEYREVOKED on a handle) leaves them alone.  @pending is an
+ * output field: reset it to 0 before reusing an array.  A handle closed
  * by another thread during the wait ends it with -ECANCELED, a revoked
  * one with -EKEYREVOKED.
  */
@@ -221,8 +227,9 @@ struct strata_cap_wait_async {
  * struct strata_cap_wait_cancel - STRATA_CAP_IOC_WAIT_ASYNC_CANCEL
  * @handle: the handle the waits were made on
  * @reserved: must be 0
- * @key: cancel the pending waits with this key; their packets, and any
- *	already queued for them, are dropped
+ * @key: cancel the waits made through @handle with this key, whether
+ *	still pending or with their packet already queued (the packet is
+ *	dropped); -ENOENT when there is none
  */
 struct strata_cap_wait_cancel {
 	__u32 handle;
@@ -241,6 +248,10 @@ struct strata_cap_wait_cancel {
  * @trigger: SIGNAL: the signals waited for
  * @observed: SIGNAL: the object's signals when the packet was queued
  * @user: USER: the caller's payload; SIGNAL: zero
+ *
+ * STRATA_CAP_IOC_PORT_QUEUE takes one with @type STRATA_CAP_PKT_USER and
+ * @status, @trigger and @observed zero (else -EINVAL); at most
+ * STRATA_CAP_PORT_MAX_USER user packets wait in a table (else -ENOSPC).
  */
 struct strata_cap_packet {
 	__u64 key;
@@ -251,10 +262,14 @@ struct strata_cap_packet {
 	__u64 user[2];
 };
 
+/* Most packets one STRATA_CAP_IOC_PORT_WAIT takes; most user packets queued. */
+#define STRATA_CAP_PORT_WAIT_MAX	64
+#define STRATA_CAP_PORT_MAX_USER	1024
+
 /**
  * struct strata_cap_port_wait - STRATA_CAP_IOC_PORT_WAIT
  * @packets: user pointer to room for @count packets
- * @count: 1 to 64
+ * @count: 1 to STRATA_CAP_PORT_WAIT_MAX
  * @nr_packets: out: packets taken, oldest first
  * @deadline: as for STRATA_CAP_IOC_WAIT_MANY; -ETIMEDOUT when none came
  */
@@ -278,13 +293,16 @@ struct strata_cap_port_wait {
  * @num_bytes: at most STRATA_CHANNEL_MAX_MSG_BYTES
  * @num_handles: at most STRATA_CHANNEL_MAX_MSG_HANDLES
  *
+ * @handle must name a channel endpoint (else -EINVAL).
  * All or nothing: on success every handle has left the caller's table
  * and travels with the message; on any error none has and the caller
  * still holds them all (Zircon closes them; see Documentation/cap.rst).
  * Errors: -EBADF (a handle is invalid), -EACCES (no WRITE, or a handle
  * lacks TRANSFER), -EINVAL (a handle is named twice), -EOPNOTSUPP (a
- * handle is this channel's endpoint or its peer), -EPIPE (peer closed),
- * -ENOSPC (the peer's queue is full: wait for STRATA_SIGNAL_WRITABLE),
+ * handle is this channel's endpoint or its peer), -ELOOP (a handle is a
+ * channel endpoint with endpoints queued on it: sending it could make a
+ * cycle of queues nothing can read), -EPIPE (peer closed), -ENOSPC (the
+ * peer's queue is full: wait for STRATA_SIGNAL_WRITABLE),
  * -EDQUOT (the user's queued-bytes or messages quota).
  */
 struct strata_cap_channel_write {
@@ -334,6 +352,9 @@ struct strata_cap_channel_read {
  * Writes the request, then waits for the message on the same endpoint
  * whose first four bytes are the transaction id, and reads it.  Other
  * messages stay queued for ordinary reads.  Needs READ and WRITE.
+ * Transaction ids have bit 31 set, and the caller's buffer is not
+ * changed: the server copies the id from the request into its reply.
+ * While a call waits, ordinary reads on its endpoint skip its reply.
  */
 struct strata_cap_channel_call {
 	struct strata_cap_channel_write wr;
@@ -389,6 +410,87 @@ struct strata_cap_revoke {
 	__u32 reserved;
 };
 
+/* VMO sizes are whole pages, at most this many bytes. */
+#define STRATA_VMO_MAX_SIZE		(1ULL << 40)
+#define STRATA_VMO_RESIZABLE		(1U << 0)
+
+/**
+ * struct strata_cap_vmo_create - STRATA_CAP_IOC_VMO_CREATE
+ * @size: bytes, rounded up to whole pages; at most STRATA_VMO_MAX_SIZE;
+ *	the memory is allocated, zero-filled and charged to the memory
+ *	cgroup of whoever touches it first
+ * @options: 0 or STRATA_VMO_RESIZABLE
+ * @handle: out: the new handle, with STRATA_DEFAULT_VMO_RIGHTS (plus
+ *	STRATA_RIGHT_RESIZE if resizable)
+ * @reserved: must be 0
+ */
+struct strata_cap_vmo_create {
+	__u64 size;
+	__u32 options;
+	__u32 handle;
+	__u64 reserved;
+};
+
+/**
+ * struct strata_cap_vmo_rw - STRATA_CAP_IOC_VMO_READ / STRATA_CAP_IOC_VMO_WRITE
+ * @handle: the VMO; needs READ (for VMO_READ) or WRITE (for VMO_WRITE)
+ * @options: must be 0
+ * @buffer: user pointer to @length bytes
+ * @offset: where in the VMO
+ * @length: bytes; -ERANGE when @offset + @length passes the VMO's size
+ *
+ * Both calls fail with -EINVAL on a handle that is not a VMO.  Writes
+ * and resizes obey the caller's RLIMIT_FSIZE as for a memfd (-EFBIG, and
+ * SIGXFSZ).
+ */
+struct strata_cap_vmo_rw {
+	__u32 handle;
+	__u32 options;
+	__u64 buffer;
+	__u64 offset;
+	__u64 length;
+};
+
+/**
+ * struct strata_cap_vmo_size - STRATA_CAP_IOC_VMO_{GET,SET}_SIZE
+ * @handle: the VMO; GET needs GET_PROPERTY, SET needs WRITE and RESIZE
+ * @options: must be 0
+ * @size: GET: out (must be 0 on input); SET: the new size, rounded up to
+ *	whole pages; shrinking discards the tail (mappings of it then fault
+ *	with SIGBUS), growing adds zeroes
+ */
+struct strata_cap_vmo_size {
+	__u32 handle;
+	__u32 options;
+	__u64 size;
+};
+
+/**
+ * struct strata_cap_vmo_map - STRATA_CAP_IOC_VMO_MAP
+ * @handle: the VMO; needs MAP, plus READ for PROT_READ and WRITE for
+ *	PROT_WRITE (PROT_EXEC: see below)
+ * @prot: PROT_READ and/or PROT_WRITE (else -EINVAL)
+ * @offset: page-aligned offset in the VMO
+ * @length: bytes to map; @offset + @length within the VMO's size
+ * @addr: out: where it was mapped (shared, at an address the kernel picks)
+ *
+ * A mapping never gains a protection it was not made with: mprotect()
+ * may drop PROT_WRITE and restore it, never add it to a mapping made
+ * without it.  Exporting the handle and calling mmap() on the fd works
+ * the same, with the rights of the exported handle (MAP_SHARED only,
+ * else -EINVAL; -EBADF once the fd's handle was imported).  PROT_EXEC
+ * needs EXECUTE, which VMOs are not created with: -EACCES.  A mapping
+ * outlives the handle (and its revocation), as a mapping outlives
+ * close(2).
+ */
+struct strata_cap_vmo_map {
+	__u32 handle;
+	__u32 prot;
+	__u64 offset;
+	__u64 length;
+	__u64 addr;
+};
+
 #define STRATA_CAP_IOC_TABLE_INFO \
 	_IOR(STRATA_IOC_MAGIC, 0x00, struct strata_cap_table_info)
 #define STRATA_CAP_IOC_EVENT_CREATE \
@@ -419,6 +521,18 @@ struct strata_cap_revoke {
 	_IOWR(STRATA_IOC_MAGIC, 0x13, struct strata_cap_channel_read)
 #define STRATA_CAP_IOC_CHANNEL_CALL \
 	_IOWR(STRATA_IOC_MAGIC, 0x14, struct strata_cap_channel_call)
+#define STRATA_CAP_IOC_VMO_CREATE \
+	_IOWR(STRATA_IOC_MAGIC, 0x18, struct strata_cap_vmo_create)
+#define STRATA_CAP_IOC_VMO_READ \
+	_IOW(STRATA_IOC_MAGIC, 0x19, struct strata_cap_vmo_rw)
+#define STRATA_CAP_IOC_VMO_WRITE \
+	_IOW(STRATA_IOC_MAGIC, 0x1a, struct strata_cap_vmo_rw)
+#define STRATA_CAP_IOC_VMO_GET_SIZE \
+	_IOWR(STRATA_IOC_MAGIC, 0x1b, struct strata_cap_vmo_size)
+#define STRATA_CAP_IOC_VMO_SET_SIZE \
+	_IOW(STRATA_IOC_MAGIC, 0x1c, struct strata_cap_vmo_size)
+#define STRATA_CAP_IOC_VMO_MAP \
+	_IOWR(STRATA_IOC_MAGIC, 0x1d, struct strata_cap_vmo_map)
 #define STRATA_CAP_IOC_OBJECT_SIGNAL \
 	_IOW(STRATA_IOC_MAGIC, 0x20, struct strata_cap_signal)
 #define STRATA_CAP_IOC_WAIT_MANY \

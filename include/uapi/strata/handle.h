@@ -34,6 +34,7 @@
 #define STRATA_RIGHT_SIGNAL_PEER	(1U << 13)
 #define STRATA_RIGHT_WAIT		(1U << 14)
 #define STRATA_RIGHT_INSPECT		(1U << 15)
+#define STRATA_RIGHT_RESIZE		(1U << 22)
 #define STRATA_RIGHT_REVOKE		(1U << 30)
 /* Only as an argument: "the same rights as the source handle". */
 #define STRATA_RIGHT_SAME_RIGHTS	(1U << 31)
@@ -45,7 +46,7 @@
 				 STRATA_RIGHT_SET_PROPERTY |			  \
 				 STRATA_RIGHT_SIGNAL | STRATA_RIGHT_SIGNAL_PEER | \
 				 STRATA_RIGHT_WAIT | STRATA_RIGHT_INSPECT |	  \
-				 STRATA_RIGHT_REVOKE)
+				 STRATA_RIGHT_RESIZE | STRATA_RIGHT_REVOKE)
 
 /* Rights of a new handle, per type: Zircon's defaults, plus REVOKE. */
 #define STRATA_DEFAULT_EVENT_RIGHTS (STRATA_RIGHT_DUPLICATE |		\
@@ -72,6 +73,19 @@
 				       STRATA_RIGHT_WAIT |		\
 				       STRATA_RIGHT_INSPECT |		\
 				       STRATA_RIGHT_REVOKE)
+
+/* A VMO made with STRATA_VMO_RESIZABLE also gets STRATA_RIGHT_RESIZE. */
+#define STRATA_DEFAULT_VMO_RIGHTS (STRATA_RIGHT_DUPLICATE |		\
+				   STRATA_RIGHT_TRANSFER |		\
+				   STRATA_RIGHT_READ |			\
+				   STRATA_RIGHT_WRITE |			\
+				   STRATA_RIGHT_MAP |			\
+				   STRATA_RIGHT_GET_PROPERTY |		\
+				   STRATA_RIGHT_SET_PROPERTY |		\
+				   STRATA_RIGHT_SIGNAL |		\
+				   STRATA_RIGHT_WAIT |			\
+				   STRATA_RIGHT_INSPECT |		\
+				   STRATA_RIGHT_REVOKE)
 
 /*
  * Signals: Zircon's bit positions.  Bits 0-3 are set by the kernel (except
