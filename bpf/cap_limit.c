@@ -98,6 +98,11 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
+			if (type >= 64) {
+				fprintf(stderr, "type '%s' is outside the policy's 64-bit type masks\n",
+					optarg);
+				return 2;
+			}
 			if (opt == 't')
 				deny_types |= 1ULL << type;
 			else

@@ -3,9 +3,10 @@
  * strata_cap - kernel-internal object interface
  *
  * Every kernel object reachable through a strata handle embeds a
- * struct strata_object.  Other strata modules define their own object types
- * with a struct strata_object_type and hand objects to strata_cap, which
- * owns handles, rights, signals and lifetimes.
+ * struct strata_object, whose lifetime, signals and waiters strata_cap
+ * manages.  Other strata modules define their own object types with a
+ * struct strata_object_type; the call that puts such an object into a
+ * handle table comes with the first module that needs it.
  */
 #ifndef _STRATA_CAP_H
 #define _STRATA_CAP_H

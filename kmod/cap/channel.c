@@ -184,6 +184,8 @@ static void strata_channel_destroy(struct strata_object *obj)
 {
 	struct strata_channel_shared *shared = to_channel(obj)->shared;
 
+	/* Every call unregisters itself before it drops its reference. */
+	WARN_ON_ONCE(!list_empty(&to_channel(obj)->calls));
 	if (refcount_dec_and_test(&shared->ref)) {
 		mutex_destroy(&shared->lock);
 		kfree(shared);
@@ -326,14 +328,20 @@ static int strata_msg_collect(struct strata_table *table,
  * @args: the request, its fields checked for range already
  * @txid_out: for a call: out: the transaction id written into the
  *	message, registered so that ordinary reads leave the reply alone
- * @call: whether this is the write of a CHANNEL_CALL
+ * @ephp: NULL, or for a call: out: the endpoint's handle, with a
+ *	reference, for strata_channel_call_read()
+ *
+ * The reader is woken once every lock is dropped: woken earlier, on one
+ * CPU it would preempt the writer only to block on the pair's mutex.
  *
  * Return: 0 or the errors documented at struct strata_cap_channel_write.
  */
 int strata_channel_write(struct strata_table *table,
 			 const struct strata_cap_channel_write *args,
-			 u32 *txid_out, bool call)
+			 u32 *txid_out, struct strata_handle **ephp)
 {
+	bool call = ephp;
+	struct strata_object *woken = NULL;
 	u32 values[STRATA_CHANNEL_MAX_MSG_HANDLES];
 	u32 indices[STRATA_CHANNEL_MAX_MSG_HANDLES];
 	struct strata_channel *ep, *peer;
@@ -440,12 +448,12 @@ int strata_channel_write(struct strata_table *table,
 	msg = NULL;
 
 	/* Wake even when READABLE was set already: calls look at @seq. */
-	spin_lock_irq(&peer->obj.wq.lock);
-	peer->obj.signals |= STRATA_SIGNAL_READABLE;
-	wake_up_locked_poll(&peer->obj.wq, peer->obj.signals);
-	spin_unlock_irq(&peer->obj.wq.lock);
+	strata_object_update(&peer->obj, 0, STRATA_SIGNAL_READABLE);
+	woken = strata_object_get(&peer->obj);
 	if (peer->nr_msgs >= READ_ONCE(strata_channel_max_msgs))
-		strata_object_signal(&ep->obj, STRATA_SIGNAL_WRITABLE, 0);
+		strata_object_update(&ep->obj, STRATA_SIGNAL_WRITABLE, 0);
+	if (call)
+		*ephp = strata_handle_get(eph);
 out_unlock:
 	mutex_unlock(&ep->shared->lock);
 out_unlock_xfer:
@@ -454,6 +462,10 @@ out_unlock_xfer:
 out_unlock_table:
 	mutex_unlock(&table->lock);
 out_free:
+	if (woken) {
+		strata_object_wake(woken);
+		strata_object_put(woken);
+	}
 	kfree(pending);
 	if (msg)
 		kvfree(msg);
@@ -516,6 +528,7 @@ static int strata_channel_try_read(struct strata_table *table,
 				   struct strata_msg **taken)
 {
 	struct strata_channel *ep = to_channel(eph->obj);
+	struct strata_object *woken = NULL;
 	struct strata_msg *msg;
 	int endpoints, err;
 
@@ -549,13 +562,19 @@ static int strata_channel_try_read(struct strata_table *table,
 	atomic_sub(endpoints, &ep->nr_endpoints);
 	ep->nr_msgs--;
 	if (list_empty(&ep->queue))
-		strata_object_signal(&ep->obj, STRATA_SIGNAL_READABLE, 0);
-	if (ep->peer)
-		strata_object_signal(&ep->peer->obj, 0, STRATA_SIGNAL_WRITABLE);
+		strata_object_update(&ep->obj, STRATA_SIGNAL_READABLE, 0);
+	if (ep->peer) {
+		strata_object_update(&ep->peer->obj, 0, STRATA_SIGNAL_WRITABLE);
+		woken = strata_object_get(&ep->peer->obj);
+	}
 	*taken = msg;
 out_unlock:
 	mutex_unlock(&ep->shared->lock);
 	mutex_unlock(&table->lock);
+	if (woken) {
+		strata_object_wake(woken);
+		strata_object_put(woken);
+	}
 	return err;
 }
 
@@ -575,49 +594,65 @@ static void strata_channel_end_call(struct strata_channel *ep, u32 txid)
 }
 
 /**
- * strata_channel_read() - take a message from an endpoint
+ * strata_channel_read() - take the oldest message from an endpoint
  * @table: the reader's table
  * @args: the request; actual_bytes and actual_handles are written back
- * @call: read the reply to a call, waiting for it until @deadline
- * @txid: for @call: the transaction id
- * @deadline: for @call: CLOCK_MONOTONIC ns
  *
- * A call's reply matches its transaction id; other messages stay queued.
  * Revoked handles are dropped as the message is delivered.
  *
- * Return: 0 or the errors documented at struct strata_cap_channel_read;
- * for a call also -ETIMEDOUT, -ERESTARTSYS, -ECANCELED.
+ * Return: 0 or the errors documented at struct strata_cap_channel_read.
  */
 int strata_channel_read(struct strata_table *table,
-			struct strata_cap_channel_read *args, bool call,
-			u32 txid, s64 deadline)
+			struct strata_cap_channel_read *args)
 {
 	struct strata_msg *msg = NULL;
-	struct strata_channel *ep;
 	struct strata_handle *eph;
-	struct strata_deadline d;
-	u32 seq;
 	int err;
-
-	DECLARE_WAITQUEUE(wait, current);
 
 	eph = strata_table_get(table, args->handle, STRATA_RIGHT_READ);
 	if (IS_ERR(eph))
 		return PTR_ERR(eph);
-	if (!strata_is_channel(eph)) {
-		strata_handle_put(eph);
-		return -EINVAL;
-	}
-	ep = to_channel(eph->obj);
-
-	if (!call) {
+	if (strata_is_channel(eph))
 		err = strata_channel_try_read(table, eph, args, false, 0, &msg);
-		goto out;
-	}
+	else
+		err = -EINVAL;
+	strata_handle_put(eph);
+	if (msg)
+		strata_msg_destroy(msg);
+	return err;
+}
 
+/**
+ * strata_channel_call_read() - wait for the reply to a call and read it
+ * @table: the caller's table
+ * @eph: the endpoint's handle from strata_channel_write(); its reference
+ *	is dropped here
+ * @args: where the reply goes; actual_bytes and actual_handles are
+ *	written back
+ * @txid: the call's transaction id, unregistered here whatever happens
+ * @deadline: CLOCK_MONOTONIC ns
+ *
+ * Return: 0, the errors of CHANNEL_READ, -ETIMEDOUT, -ECANCELED or
+ * -EKEYREVOKED when the endpoint is closed, moved or revoked meanwhile,
+ * or -EINTR (never restarted: the request is out already).
+ */
+int strata_channel_call_read(struct strata_table *table,
+			     struct strata_handle *eph,
+			     struct strata_cap_channel_read *args, u32 txid,
+			     s64 deadline)
+{
+	struct strata_channel *ep = to_channel(eph->obj);
+	struct strata_msg *msg = NULL;
+	struct strata_deadline d;
+	u32 seq, epoch;
+	int err;
+
+	DECLARE_WAITQUEUE(wait, current);
+
+	epoch = READ_ONCE(eph->epoch);
 	err = strata_deadline_start(&d, deadline);
 	if (err)
-		goto out_call;
+		goto out;
 	add_wait_queue(&ep->obj.wq, &wait);
 	for (;;) {
 		seq = READ_ONCE(ep->seq);
@@ -626,9 +661,12 @@ int strata_channel_read(struct strata_table *table,
 		if (err != -EAGAIN)
 			break;
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (READ_ONCE(ep->seq) != seq ||
-		    eph->flags & (BIT(STRATA_HANDLE_DROPPED) |
-				  BIT(STRATA_HANDLE_REVOKED))) {
+		err = strata_handle_gone(eph, epoch);
+		if (err) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (READ_ONCE(ep->seq) != seq) {
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
@@ -638,9 +676,10 @@ int strata_channel_read(struct strata_table *table,
 	}
 	remove_wait_queue(&ep->obj.wq, &wait);
 	strata_deadline_end(&d);
-out_call:
-	strata_channel_end_call(ep, txid);
+	if (err == -ERESTARTSYS)
+		err = -EINTR;
 out:
+	strata_channel_end_call(ep, txid);
 	strata_handle_put(eph);
 	if (msg)
 		strata_msg_destroy(msg);

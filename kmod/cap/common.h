@@ -57,6 +57,8 @@ enum {
  * @flags: STRATA_HANDLE_* bits
  * @rights: what the holder may do with @obj; never grows
  * @gen: generation in the handle's value while it sits in a table
+ * @epoch: bumped each time the handle leaves a table, which ends the
+ *	waits made through it there
  * @owner_tgid: tgid of the table holding it, 0 while in flight
  *
  * @parent, @children, @sibling, @async_waits and the flags change under
@@ -73,8 +75,15 @@ struct strata_handle {
 	unsigned long flags;
 	u32 rights;
 	u32 gen;
+	u32 epoch;
 	pid_t owner_tgid;
 };
+
+static inline struct strata_handle *strata_handle_get(struct strata_handle *h)
+{
+	kref_get(&h->ref);
+	return h;
+}
 
 /**
  * struct strata_table - a process's handle table, one per open file
@@ -137,6 +146,8 @@ extern unsigned int strata_channel_max_msgs;
 
 /* object.c */
 void strata_object_release_handle(struct strata_object *obj);
+void strata_object_update(struct strata_object *obj, u32 clear, u32 set);
+void strata_object_wake(struct strata_object *obj);
 
 /* handle.c */
 int strata_handle_cache_init(void);
@@ -150,6 +161,7 @@ void strata_handle_leave_table(struct strata_handle *h);
 int strata_handle_revoke(struct strata_handle *h, u32 *nr_revoked);
 bool strata_handle_revoked(const struct strata_handle *h);
 int strata_handle_check(const struct strata_handle *h, u32 rights);
+int strata_handle_gone(const struct strata_handle *h, u32 epoch);
 
 /* table.c */
 struct strata_table *strata_table_create(void);
@@ -213,15 +225,19 @@ int strata_eventpair_create(struct strata_object *objs[2]);
 int strata_channel_create(struct strata_object *objs[2]);
 int strata_channel_write(struct strata_table *table,
 			 const struct strata_cap_channel_write *args,
-			 u32 *txid_out, bool call);
+			 u32 *txid_out, struct strata_handle **ephp);
 int strata_channel_read(struct strata_table *table,
-			struct strata_cap_channel_read *args, bool call,
-			u32 txid, s64 deadline);
+			struct strata_cap_channel_read *args);
+int strata_channel_call_read(struct strata_table *table,
+			     struct strata_handle *eph,
+			     struct strata_cap_channel_read *args, u32 txid,
+			     s64 deadline);
 
 /* vmo.c */
 struct vm_area_struct;
 struct strata_object *strata_vmo_create(u64 size);
 bool strata_is_vmo(const struct strata_object *obj);
+u32 strata_vmo_map_rights(u32 prot);
 u64 strata_vmo_size(struct strata_object *obj);
 int strata_vmo_set_size(struct strata_object *obj, u64 size);
 int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,

@@ -89,7 +89,7 @@ static int strata_handle_file_mmap(struct file *file,
 	if (!strata_is_vmo(h->obj))
 		err = -ENODEV;
 	else
-		err = strata_handle_revoked(h) ? -EKEYREVOKED : 0;
+		err = strata_handle_check(h, strata_vmo_map_rights(prot));
 	if (!err)
 		err = strata_policy_map(h, prot);
 	if (!err)

@@ -155,7 +155,8 @@ void strata_handle_drop(struct strata_handle *h)
 	list_del_init(&h->sibling);
 	h->parent = NULL;
 	__strata_async_cancel_all(h, -ECANCELED);
-	wake_up_locked_poll(&obj->wq, obj->signals);
+	if (waitqueue_active(&obj->wq))
+		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
 
 	strata_handle_put(h);
@@ -165,8 +166,9 @@ void strata_handle_drop(struct strata_handle *h)
  * strata_handle_leave_table() - the handle moves out of its table
  * @h: the handle, about to travel in a message or a file
  *
- * Async waits are tied to a table: the pending ones complete there with
- * -ECANCELED.  Sync waiters in the old table end the same way.
+ * Waits are tied to the table they were made from: pending async waits
+ * complete there with -ECANCELED, and blocked waits end with -ECANCELED
+ * (they see @h->epoch move), as if the handle had been closed.
  */
 void strata_handle_leave_table(struct strata_handle *h)
 {
@@ -175,8 +177,29 @@ void strata_handle_leave_table(struct strata_handle *h)
 
 	spin_lock_irqsave(&obj->wq.lock, flags);
 	__strata_async_cancel_all(h, -ECANCELED);
+	WRITE_ONCE(h->epoch, h->epoch + 1);
+	if (waitqueue_active(&obj->wq))
+		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
 	h->owner_tgid = 0;
+}
+
+/**
+ * strata_handle_gone() - has @h been revoked, dropped or moved?
+ * @h: a handle a wait holds
+ * @epoch: @h->epoch when the wait began
+ *
+ * Return: 0 while the wait may go on, else the error that ends it:
+ * -EKEYREVOKED, or -ECANCELED when @h was closed or moved out.
+ */
+int strata_handle_gone(const struct strata_handle *h, u32 epoch)
+{
+	if (test_bit(STRATA_HANDLE_REVOKED, &h->flags))
+		return -EKEYREVOKED;
+	if (test_bit(STRATA_HANDLE_DROPPED, &h->flags) ||
+	    READ_ONCE(h->epoch) != epoch)
+		return -ECANCELED;
+	return 0;
 }
 
 /* Next handle of a pre-order walk of @root's subtree, or NULL. */
@@ -219,7 +242,7 @@ int strata_handle_revoke(struct strata_handle *h, u32 *nr_revoked)
 		__strata_async_cancel_all(pos, -EKEYREVOKED);
 		n++;
 	}
-	if (n)
+	if (n && waitqueue_active(&obj->wq))
 		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
 	*nr_revoked = n;

@@ -123,6 +123,8 @@ static long strata_ioc_vmo_create(struct strata_table *table,
 		return -EINVAL;
 	if (args.options & STRATA_VMO_RESIZABLE)
 		rights |= STRATA_RIGHT_RESIZE;
+	if (!args.size || args.size > STRATA_VMO_MAX_SIZE)
+		return -EINVAL;
 
 	err = strata_policy_create(STRATA_OBJ_VMO, rights);
 	if (err)
@@ -204,21 +206,18 @@ static long strata_ioc_vmo_map(struct strata_table *table, void __user *uarg)
 {
 	struct strata_cap_vmo_map args;
 	struct strata_handle *h;
-	u32 need = STRATA_RIGHT_MAP;
 	int err;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.addr)
+	if (args.addr || args.prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ||
+	    !args.length || !PAGE_ALIGNED(args.offset) ||
+	    args.offset > STRATA_VMO_MAX_SIZE ||
+	    args.length > STRATA_VMO_MAX_SIZE)
 		return -EINVAL;
-	if (args.prot & PROT_READ)
-		need |= STRATA_RIGHT_READ;
-	if (args.prot & PROT_WRITE)
-		need |= STRATA_RIGHT_WRITE;
-	if (args.prot & PROT_EXEC)
-		need |= STRATA_RIGHT_EXECUTE;
 
-	h = strata_vmo_get(table, args.handle, need);
+	h = strata_vmo_get(table, args.handle,
+			   strata_vmo_map_rights(args.prot));
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	err = strata_policy_map(h, args.prot);
@@ -585,7 +584,7 @@ static long strata_ioc_channel_write(struct strata_table *table,
 	err = strata_check_write(&args);
 	if (err)
 		return err;
-	return strata_channel_write(table, &args, NULL, false);
+	return strata_channel_write(table, &args, NULL, NULL);
 }
 
 static long strata_ioc_channel_read(struct strata_table *table,
@@ -599,7 +598,7 @@ static long strata_ioc_channel_read(struct strata_table *table,
 	err = strata_check_read(&args);
 	if (err)
 		return err;
-	err = strata_channel_read(table, &args, false, 0, 0);
+	err = strata_channel_read(table, &args);
 	if (err && err != -EMSGSIZE)
 		return err;
 	ret = copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
@@ -610,6 +609,7 @@ static long strata_ioc_channel_call(struct strata_table *table,
 				    void __user *uarg)
 {
 	struct strata_cap_channel_call args;
+	struct strata_handle *eph;
 	long err, ret;
 	u32 txid;
 
@@ -624,12 +624,11 @@ static long strata_ioc_channel_call(struct strata_table *table,
 	    args.deadline < 0)
 		return -EINVAL;
 
-	err = strata_channel_write(table, &args.wr, &txid, true);
+	err = strata_channel_write(table, &args.wr, &txid, &eph);
 	if (err)
 		return err;
-	args.rd.handle = args.wr.handle;
-	err = strata_channel_read(table, &args.rd, true, txid, args.deadline);
-	args.rd.handle = 0;
+	err = strata_channel_call_read(table, eph, &args.rd, txid,
+				       args.deadline);
 	if (err && err != -EMSGSIZE)
 		return err;
 	ret = copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;

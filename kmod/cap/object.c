@@ -114,6 +114,37 @@ void __strata_object_signal(struct strata_object *obj, u32 clear, u32 set)
 EXPORT_SYMBOL_GPL(__strata_object_signal);
 
 /**
+ * strata_object_update() - change signals without waking anyone yet
+ * @obj: the object
+ * @clear: signals to clear
+ * @set: signals to set, after clearing
+ *
+ * For callers holding locks a woken task would need at once: they call
+ * strata_object_wake() once those are dropped.
+ */
+void strata_object_update(struct strata_object *obj, u32 clear, u32 set)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&obj->wq.lock, flags);
+	obj->signals = (obj->signals & ~clear) | set;
+	spin_unlock_irqrestore(&obj->wq.lock, flags);
+}
+
+/**
+ * strata_object_wake() - wake an object's waiters to look at its signals
+ * @obj: the object
+ */
+void strata_object_wake(struct strata_object *obj)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&obj->wq.lock, flags);
+	wake_up_locked_poll(&obj->wq, obj->signals);
+	spin_unlock_irqrestore(&obj->wq.lock, flags);
+}
+
+/**
  * strata_object_signal() - change an object's signals
  * @obj: the object
  * @clear: signals to clear

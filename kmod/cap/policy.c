@@ -85,9 +85,10 @@ static int strata_policy_errno(int ret)
 
 /*
  * Ask the attached policy, if any: @call is the callback expression,
- * evaluated with ops pointing at the policy.
+ * evaluated with ops pointing at the policy.  A refusal is traced with
+ * the object's koid, type and the handle's rights.
  */
-#define strata_policy_ask(op, h, call)					\
+#define strata_policy_ask(op, koid, type, rights, call)		\
 ({									\
 	const struct strata_cap_ops *ops;				\
 	int __ret = 0;							\
@@ -98,11 +99,13 @@ static int strata_policy_errno(int ret)
 		__ret = strata_policy_errno(call);			\
 	rcu_read_unlock();						\
 	if (__ret)							\
-		trace_strata_cap_deny(#op, (h) ? (h)->obj->koid : 0,	\
-				      (h) ? (h)->obj->type->type : 0,	\
-				      (h) ? (h)->rights : 0, __ret);	\
+		trace_strata_cap_deny(#op, koid, type, rights, __ret);	\
 	__ret;								\
 })
+
+#define strata_policy_ask_handle(op, h, call)				\
+	strata_policy_ask(op, (h)->obj->koid, (h)->obj->type->type,	\
+			  (h)->rights, call)
 
 /**
  * strata_policy_create() - may an object of @type be created?
@@ -113,9 +116,8 @@ static int strata_policy_errno(int ret)
  */
 int strata_policy_create(u32 type, u32 rights)
 {
-	const struct strata_handle *none = NULL;
-
-	return strata_policy_ask(create, none, ops->create(type, rights));
+	return strata_policy_ask(create, 0, type, rights,
+				 ops->create(type, rights));
 }
 
 /**
@@ -127,7 +129,7 @@ int strata_policy_create(u32 type, u32 rights)
  */
 int strata_policy_duplicate(const struct strata_handle *h, u32 new_rights)
 {
-	return strata_policy_ask(duplicate, h, ops->duplicate(h, new_rights));
+	return strata_policy_ask_handle(duplicate, h, ops->duplicate(h, new_rights));
 }
 
 /**
@@ -140,7 +142,7 @@ int strata_policy_duplicate(const struct strata_handle *h, u32 new_rights)
 int strata_policy_transfer(const struct strata_handle *h,
 			   const struct strata_object *channel)
 {
-	return strata_policy_ask(transfer, h,
+	return strata_policy_ask_handle(transfer, h,
 				 ops->transfer(h, channel->koid));
 }
 
@@ -152,7 +154,7 @@ int strata_policy_transfer(const struct strata_handle *h,
  */
 int strata_policy_export(const struct strata_handle *h)
 {
-	return strata_policy_ask(export, h, ops->export(h));
+	return strata_policy_ask_handle(export, h, ops->export(h));
 }
 
 /**
@@ -163,7 +165,7 @@ int strata_policy_export(const struct strata_handle *h)
  */
 int strata_policy_import(const struct strata_handle *h)
 {
-	return strata_policy_ask(import, h, ops->import(h));
+	return strata_policy_ask_handle(import, h, ops->import(h));
 }
 
 /**
@@ -174,7 +176,7 @@ int strata_policy_import(const struct strata_handle *h)
  */
 int strata_policy_revoke(const struct strata_handle *h)
 {
-	return strata_policy_ask(revoke, h, ops->revoke(h));
+	return strata_policy_ask_handle(revoke, h, ops->revoke(h));
 }
 
 /**
@@ -186,7 +188,7 @@ int strata_policy_revoke(const struct strata_handle *h)
  */
 int strata_policy_map(const struct strata_handle *h, u32 prot)
 {
-	return strata_policy_ask(map, h, ops->map(h, prot));
+	return strata_policy_ask_handle(map, h, ops->map(h, prot));
 }
 
 __bpf_kfunc_start_defs();

@@ -24,16 +24,35 @@ static unsigned long strata_user_max[STRATA_QUOTA_NR] = {
 	[STRATA_QUOTA_BYTES] = 64UL << 20,
 };
 
-module_param_named(user_max_handles, strata_user_max[STRATA_QUOTA_HANDLES],
-		   ulong, 0644);
+static int strata_user_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long n;
+	int err;
+
+	err = kstrtoul(val, 0, &n);
+	if (err)
+		return err;
+	if (n > LONG_MAX)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned long *)kp->arg, n);
+	return 0;
+}
+
+static const struct kernel_param_ops strata_user_max_ops = {
+	.set = strata_user_max_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(user_max_handles, &strata_user_max_ops,
+		&strata_user_max[STRATA_QUOTA_HANDLES], 0644);
 MODULE_PARM_DESC(user_max_handles,
 		 "Handles the tables of one user may hold (default 1048576)");
-module_param_named(user_max_objects, strata_user_max[STRATA_QUOTA_OBJECTS],
-		   ulong, 0644);
+module_param_cb(user_max_objects, &strata_user_max_ops,
+		&strata_user_max[STRATA_QUOTA_OBJECTS], 0644);
 MODULE_PARM_DESC(user_max_objects,
 		 "Objects one user may have alive (default 262144)");
-module_param_named(user_max_queued_bytes, strata_user_max[STRATA_QUOTA_BYTES],
-		   ulong, 0644);
+module_param_cb(user_max_queued_bytes, &strata_user_max_ops,
+		&strata_user_max[STRATA_QUOTA_BYTES], 0644);
 MODULE_PARM_DESC(user_max_queued_bytes,
 		 "Bytes of unread channel messages one user may have written (default 64 MiB)");
 

@@ -21,9 +21,18 @@
 
 #include "common.h"
 
+/**
+ * struct strata_vmo - a memory object
+ * @obj: the object header
+ * @file: the shmem file holding the pages
+ * @size_lock: taken shared by reads and writes, exclusive by a resize,
+ *	so that a write checked against the size cannot extend a VMO that
+ *	shrank meanwhile
+ */
 struct strata_vmo {
 	struct strata_object obj;
 	struct file *file;
+	struct rw_semaphore size_lock;
 };
 
 static struct strata_vmo *to_vmo(struct strata_object *obj)
@@ -79,6 +88,7 @@ struct strata_object *strata_vmo_create(u64 size)
 	}
 	/* Reads and writes past 2 GiB, as for any file opened today. */
 	vmo->file->f_flags |= O_LARGEFILE;
+	init_rwsem(&vmo->size_lock);
 	err = strata_object_init(&vmo->obj, &strata_vmo_type);
 	if (err)
 		goto out_fput;
@@ -114,14 +124,17 @@ u64 strata_vmo_size(struct strata_object *obj)
  */
 int strata_vmo_set_size(struct strata_object *obj, u64 size)
 {
-	struct file *file = to_vmo(obj)->file;
+	struct strata_vmo *vmo = to_vmo(obj);
 	loff_t bytes;
 	int err;
 
 	err = strata_vmo_check_size(size, &bytes);
 	if (err)
 		return err;
-	return vfs_truncate(&file->f_path, bytes);
+	down_write(&vmo->size_lock);
+	err = vfs_truncate(&vmo->file->f_path, bytes);
+	up_write(&vmo->size_lock);
+	return err;
 }
 
 /**
@@ -139,31 +152,53 @@ int strata_vmo_set_size(struct strata_object *obj, u64 size)
 int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,
 		  u64 offset, u64 length)
 {
-	struct file *file = to_vmo(obj)->file;
+	struct strata_vmo *vmo = to_vmo(obj);
 	struct iov_iter iter;
 	loff_t pos = offset;
 	ssize_t n;
-	int err;
 
+	down_read(&vmo->size_lock);
 	if (offset > STRATA_VMO_MAX_SIZE || length > STRATA_VMO_MAX_SIZE ||
-	    offset + length > strata_vmo_size(obj))
-		return -ERANGE;
-	if (length > MAX_RW_COUNT)
-		return -EINVAL;
+	    offset + length > strata_vmo_size(obj)) {
+		n = -ERANGE;
+		goto out_unlock;
+	}
+	n = 0;
 	if (!length)
-		return 0;
-	err = import_ubuf(write ? ITER_SOURCE : ITER_DEST, ubuf, length,
-			  &iter);
-	if (err)
-		return err;
+		goto out_unlock;
+	n = -EINVAL;
+	if (length > MAX_RW_COUNT)
+		goto out_unlock;
+	n = import_ubuf(write ? ITER_SOURCE : ITER_DEST, ubuf, length, &iter);
+	if (n)
+		goto out_unlock;
 	if (write)
-		n = vfs_iter_write(file, &iter, &pos, 0);
+		n = vfs_iter_write(vmo->file, &iter, &pos, 0);
 	else
-		n = vfs_iter_read(file, &iter, &pos, 0);
+		n = vfs_iter_read(vmo->file, &iter, &pos, 0);
+out_unlock:
+	up_read(&vmo->size_lock);
 	if (n < 0)
 		return n;
 	/* Short: a racing shrink, or a fault in the user buffer. */
 	return n == length ? 0 : -EFAULT;
+}
+
+/**
+ * strata_vmo_map_rights() - the rights a mapping with @prot needs
+ * @prot: PROT_* bits
+ */
+u32 strata_vmo_map_rights(u32 prot)
+{
+	u32 rights = STRATA_RIGHT_MAP;
+
+	if (prot & PROT_READ)
+		rights |= STRATA_RIGHT_READ;
+	if (prot & PROT_WRITE)
+		rights |= STRATA_RIGHT_WRITE;
+	if (prot & PROT_EXEC)
+		rights |= STRATA_RIGHT_EXECUTE;
+	return rights;
 }
 
 /**
@@ -172,8 +207,8 @@ int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,
  * @rights: the rights of the handle used
  * @vma: the new mapping, still being set up by mmap
  *
- * A mapping never gains a protection it was not made with: VM_MAYWRITE
- * and VM_MAYEXEC go unless asked for now, so that mprotect() cannot go
+ * A mapping never gains a protection it was not made with: VM_MAYREAD,
+ * VM_MAYWRITE and VM_MAYEXEC go unless asked for now, so that mprotect() cannot go
  * past what the rights and the policy allowed.  Then shmem takes it over.
  *
  * Return: 0, -EACCES, -ERANGE, or shmem's errno.
@@ -195,6 +230,8 @@ int strata_vmo_mmap(struct strata_object *obj, u32 rights,
 	if (end > strata_vmo_size(obj))
 		return -ERANGE;
 
+	if (!(vma->vm_flags & VM_READ))
+		vm_flags_clear(vma, VM_MAYREAD);
 	if (!(vma->vm_flags & VM_WRITE))
 		vm_flags_clear(vma, VM_MAYWRITE);
 	if (!(vma->vm_flags & VM_EXEC))
@@ -245,12 +282,6 @@ int strata_vmo_map(struct strata_object *obj, u32 rights,
 	struct strata_vmo_view *view;
 	struct file *file;
 	unsigned long addr;
-
-	if (args->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ||
-	    !args->length || !PAGE_ALIGNED(args->offset) ||
-	    args->offset > STRATA_VMO_MAX_SIZE ||
-	    args->length > STRATA_VMO_MAX_SIZE)
-		return -EINVAL;
 
 	view = kzalloc(sizeof(*view), GFP_KERNEL_ACCOUNT);
 	if (!view)

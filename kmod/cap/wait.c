@@ -87,6 +87,7 @@ int strata_deadline_sleep(struct strata_deadline *d)
 
 struct strata_wait_slot {
 	struct strata_handle *h;
+	u32 epoch;
 	wait_queue_entry_t entry;
 };
 
@@ -104,14 +105,14 @@ static int strata_wait_check(struct strata_wait_slot *slots,
 		struct strata_handle *h = slots[i].h;
 		unsigned long flags;
 
+		int gone;
+
 		spin_lock_irqsave(&h->obj->wq.lock, flags);
 		items[i].pending = h->obj->signals;
-		if (test_bit(STRATA_HANDLE_REVOKED, &h->flags)) {
-			if (!ret || ret == 1)
-				ret = -EKEYREVOKED;
-		} else if (test_bit(STRATA_HANDLE_DROPPED, &h->flags)) {
-			if (!ret || ret == 1)
-				ret = -ECANCELED;
+		gone = strata_handle_gone(h, slots[i].epoch);
+		if (gone) {
+			if (ret >= 0)
+				ret = gone;
 		} else if (items[i].pending & items[i].signals) {
 			if (!ret)
 				ret = 1;
@@ -128,8 +129,8 @@ static int strata_wait_check(struct strata_wait_slot *slots,
  * @count: 1 to STRATA_CAP_WAIT_MANY_MAX
  * @deadline: CLOCK_MONOTONIC ns; 0 polls
  *
- * A handle closed while the wait is blocked is dropped by its table but
- * stays alive through the reference taken here; the wait sees it dropped
+ * A handle closed or moved out of the table while the wait is blocked
+ * stays alive through the reference taken here; the wait sees it gone
  * and ends with -ECANCELED.  Revocation ends it with -EKEYREVOKED.
  *
  * Return: 0, -EBADF, -EKEYREVOKED, -EACCES, -ECANCELED, -ETIMEDOUT,
@@ -154,6 +155,7 @@ int strata_wait_many(struct strata_table *table,
 			ret = PTR_ERR(slots[n].h);
 			goto out_put;
 		}
+		slots[n].epoch = READ_ONCE(slots[n].h->epoch);
 	}
 
 	ret = strata_deadline_start(&d, deadline);

@@ -959,4 +959,70 @@ TEST_F(chan, call_without_a_reply_times_out)
 	EXPECT_EQ(4, nb);
 }
 
+struct caller {
+	int fd;
+	__u32 h;
+	int ret;
+	int tid;
+};
+
+static void *call_thread(void *arg)
+{
+	struct caller *c = arg;
+	struct strata_cap_channel_call call;
+	unsigned char req[4] = { 0 }, reply[8];
+
+	__atomic_store_n(&c->tid, gettid(), __ATOMIC_RELEASE);
+	init_call(&call, c->h, req, sizeof(req), reply, sizeof(reply),
+		  STRATA_TIME_INFINITE);
+	c->ret = strata_channel_call(c->fd, &call);
+	return NULL;
+}
+
+/* Whether the thread @tid is asleep (S or D in /proc). */
+static bool thread_sleeps(int tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int in;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	n = read(in, buf, sizeof(buf) - 1);
+	close(in);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && (p[2] == 'S' || p[2] == 'D');
+}
+
+/*
+ * Closing the endpoint under a blocked call ends it with -ECANCELED, and
+ * the call leaves nothing registered: the endpoint is freed cleanly.
+ */
+TEST_F(chan, closing_the_endpoint_during_a_call_cancels_it)
+{
+	struct caller c = { .fd = self->fd, .h = self->h0 };
+	long objects = cap_stat("objects");
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, call_thread, &c));
+	for (i = 0; i < 50000; i++) {
+		int tid = __atomic_load_n(&c.tid, __ATOMIC_ACQUIRE);
+
+		if (tid && thread_sleeps(tid))
+			break;
+		sched_yield();
+	}
+	ASSERT_EQ(0, strata_handle_close(self->fd, self->h0));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-ECANCELED, c.ret);
+	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
+	EXPECT_EQ(objects - 2, cap_stat_settle("objects", objects - 2, 2000));
+}
+
 TEST_HARNESS_MAIN

@@ -678,6 +678,30 @@ TEST_F(vmo, read_only_mapping_cannot_be_made_writable)
 	EXPECT_EQ('u', c);
 }
 
+/*
+ * Protection is fixed at map time: a mapping made read-only or PROT_NONE
+ * through a handle with every right still cannot gain what it was not
+ * made with, so a policy's verdict on the map cannot be undone later.
+ */
+TEST_F(vmo, a_mapping_never_gains_a_protection_it_was_made_without)
+{
+	void *addr;
+	__u32 h;
+
+	ASSERT_EQ(0, strata_vmo_create(self->fd, self->page, 0, &h));
+	ASSERT_EQ(0, strata_vmo_map(self->fd, h, PROT_READ, 0, self->page,
+				    &addr));
+	EXPECT_EQ(-1, mprotect(addr, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(addr, self->page);
+
+	ASSERT_EQ(0, strata_vmo_map(self->fd, h, PROT_NONE, 0, self->page,
+				    &addr));
+	EXPECT_EQ(-1, mprotect(addr, self->page, PROT_READ));
+	EXPECT_EQ(EACCES, errno);
+	munmap(addr, self->page);
+}
+
 TEST_F(vmo, map_rejects_unaligned_offsets_zero_length_and_bad_prot)
 {
 	__u32 h;

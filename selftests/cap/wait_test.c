@@ -520,6 +520,28 @@ TEST_F(table, closing_the_handle_during_a_wait_cancels_it)
 	EXPECT_EQ(-ECANCELED, w.ret);
 }
 
+/* Moving the handle out of the table ends the wait like closing it. */
+TEST_F(table, exporting_the_handle_during_a_wait_cancels_it)
+{
+	struct waiter w;
+	pthread_t t;
+	int fd;
+
+	init_waiter(&w, self->fd, self->e, SIGNALED);
+	w.deadline = STRATA_TIME_INFINITE;
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
+	ASSERT_EQ(0, wait_until_blocked(&w.tid)) {
+		strata_object_signal(self->fd, self->e, 0, SIGNALED);
+		pthread_join(t, NULL);
+	}
+	fd = strata_handle_export(self->fd, self->e, STRATA_RIGHT_SAME_RIGHTS,
+				  O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-ECANCELED, w.ret);
+	close(fd);
+}
+
 TEST_F(table, wait_needs_the_wait_right)
 {
 	struct strata_cap_wait_item item = {};

@@ -201,7 +201,7 @@ int strata_object_wait_one(int table, __u32 handle, __u32 signals,
 	int ret;
 
 	ret = strata_object_wait_many(table, &item, 1, deadline);
-	/* The kernel writes @pending on every outcome but -EFAULT. */
+	/* Written back once the wait started; else it stays 0. */
 	if (pending && ret != -EFAULT)
 		*pending = item.pending;
 	return ret;

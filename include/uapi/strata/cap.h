@@ -91,6 +91,9 @@ struct strata_cap_handle_info {
  * @options: must be 0
  * @handles: out: the two peers' handles, with the type's default rights;
  *	each endpoint's related_koid is the other's koid
+ * @reserved: must be 0
+ *
+ * The two peers are two objects for user_max_objects.
  */
 struct strata_cap_create_pair {
 	__u32 options;
@@ -302,8 +305,8 @@ struct strata_cap_port_wait {
  * handle is this channel's endpoint or its peer), -ELOOP (a handle is a
  * channel endpoint with endpoints queued on it: sending it could make a
  * cycle of queues nothing can read), -EPIPE (peer closed), -ENOSPC (the
- * peer's queue is full: wait for STRATA_SIGNAL_WRITABLE),
- * -EDQUOT (the user's queued-bytes or messages quota).
+ * peer's queue holds channel_max_msgs messages: wait for
+ * STRATA_SIGNAL_WRITABLE), -EDQUOT (the user's user_max_queued_bytes).
  */
 struct strata_cap_channel_write {
 	__u32 handle;
@@ -327,7 +330,10 @@ struct strata_cap_channel_write {
  *
  * Takes the oldest message, all or nothing.  -EMSGSIZE when it does not
  * fit (the message stays queued, @actual_* say what is needed), -EAGAIN
- * when the queue is empty, -EPIPE when it is empty and the peer closed.
+ * when the queue is empty (or holds only replies that pending calls on
+ * this endpoint wait for), -EPIPE when it is empty and the peer closed.
+ * -EMFILE or -EDQUOT when the handles do not fit the table: the message
+ * stays queued, as it does on -EFAULT.
  * A handle revoked while in flight arrives as STRATA_HANDLE_INVALID.
  */
 struct strata_cap_channel_read {
@@ -350,7 +356,11 @@ struct strata_cap_channel_read {
  * @deadline: as for STRATA_CAP_IOC_WAIT_MANY
  *
  * Writes the request, then waits for the message on the same endpoint
- * whose first four bytes are the transaction id, and reads it.  Other
+ * whose first four bytes are the transaction id, and reads it.  Errors
+ * after the request went out: those of CHANNEL_READ, -ETIMEDOUT,
+ * -ECANCELED or -EKEYREVOKED when another thread closes, moves or
+ * revokes the endpoint, and -EINTR on a signal (never restarted, as the
+ * request must not be sent twice).  Other
  * messages stay queued for ordinary reads.  Needs READ and WRITE.
  * Transaction ids have bit 31 set, and the caller's buffer is not
  * changed: the server copies the id from the request into its reply.
@@ -398,9 +408,11 @@ struct strata_cap_import {
  * @nr_revoked: out: handles revoked
  * @reserved: must be 0
  *
- * Revokes every handle derived from @handle by duplicate, replace,
- * transfer or export, wherever it is: in any table, in a message in
- * flight, in an exported file.  A revoked handle still occupies its slot
+ * Revokes every handle derived from @handle by duplicate or replace, and
+ * from those in turn, wherever it went since (transfer, export and
+ * import move a handle, they do not derive a new one): in any table, in
+ * a message in flight, in an exported file.  @nr_revoked counts the
+ * handles newly revoked; ones revoked before are not counted again.  A revoked handle still occupies its slot
  * until closed; everything but close and info fails with -EKEYREVOKED.
  */
 struct strata_cap_revoke {
@@ -469,14 +481,15 @@ struct strata_cap_vmo_size {
  * struct strata_cap_vmo_map - STRATA_CAP_IOC_VMO_MAP
  * @handle: the VMO; needs MAP, plus READ for PROT_READ and WRITE for
  *	PROT_WRITE (PROT_EXEC: see below)
- * @prot: PROT_READ and/or PROT_WRITE (else -EINVAL)
+ * @prot: PROT_READ, PROT_WRITE and PROT_EXEC bits, or PROT_NONE; any
+ *	other bit is -EINVAL
  * @offset: page-aligned offset in the VMO
  * @length: bytes to map; @offset + @length within the VMO's size
  * @addr: out: where it was mapped (shared, at an address the kernel picks)
  *
  * A mapping never gains a protection it was not made with: mprotect()
- * may drop PROT_WRITE and restore it, never add it to a mapping made
- * without it.  Exporting the handle and calling mmap() on the fd works
+ * may drop PROT_READ or PROT_WRITE and restore it, never add one the
+ * mapping was made without (so a PROT_NONE mapping stays inaccessible).  Exporting the handle and calling mmap() on the fd works
  * the same, with the rights of the exported handle (MAP_SHARED only,
  * else -EINVAL; -EBADF once the fd's handle was imported).  PROT_EXEC
  * needs EXECUTE, which VMOs are not created with: -EACCES.  A mapping
