@@ -12,6 +12,7 @@
 
 /* vmlinux.h has no errno values. */
 #define EPERM		1
+#define ENOMEM		12
 #define ENOENT		2
 #define EBADF		9
 #define EACCES		13

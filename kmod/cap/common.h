@@ -102,6 +102,9 @@ static inline struct strata_handle *strata_handle_get(struct strata_handle *h)
  * @nr_packets: entries in @packets
  * @nr_user_packets: of which PORT_QUEUE packets
  * @nr_async_waits: async waits pending or queued
+ * @sandbox_lock: guards the two fields below
+ * @sandbox_ack_task: the task the sandbox programs last answered, or NULL
+ * @sandbox_ack_flags: their answer, STRATA_SANDBOX_*
  */
 struct strata_table {
 	struct mutex lock;	/* serialises changes to handles */
@@ -118,6 +121,9 @@ struct strata_table {
 	u32 nr_packets;
 	u32 nr_user_packets;
 	u32 nr_async_waits;
+	spinlock_t sandbox_lock;	/* guards the sandbox_ack fields */
+	struct task_struct *sandbox_ack_task;
+	u32 sandbox_ack_flags;
 };
 
 /**
@@ -277,6 +283,14 @@ int strata_policy_export(const struct strata_handle *h);
 int strata_policy_import(const struct strata_handle *h);
 int strata_policy_revoke(const struct strata_handle *h);
 int strata_policy_map(const struct strata_handle *h, u32 prot);
+
+/* sandbox.c */
+int bpf_strata_sandbox_ack(struct file *file, u32 flags);
+int strata_sandbox_enter(struct strata_table *table);
+int strata_sandbox_status(struct strata_table *table, u32 __user *uflags);
+
+/* main.c */
+struct strata_table *strata_table_from_file(struct file *file);
 
 /* ioctl.c */
 long strata_cap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -708,6 +708,10 @@ long strata_cap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return strata_ioc_port_wait(table, uarg);
 	case STRATA_CAP_IOC_PORT_QUEUE:
 		return strata_ioc_port_queue(table, uarg);
+	case STRATA_CAP_IOC_SANDBOX_ENTER:
+		return strata_sandbox_enter(table);
+	case STRATA_CAP_IOC_SANDBOX_STATUS:
+		return strata_sandbox_status(table, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -115,6 +115,19 @@ static __poll_t strata_cap_poll(struct file *file, struct poll_table_struct *pt)
 	return strata_port_poll(file->private_data, file, pt);
 }
 
+static const struct file_operations strata_cap_fops;
+
+/**
+ * strata_table_from_file() - the table behind a file, if it is one
+ * @file: any file
+ *
+ * Return: the table, or NULL for any other file.
+ */
+struct strata_table *strata_table_from_file(struct file *file)
+{
+	return file->f_op == &strata_cap_fops ? file->private_data : NULL;
+}
+
 static const struct file_operations strata_cap_fops = {
 	.owner = THIS_MODULE,
 	.open = strata_cap_open,
@@ -166,7 +179,7 @@ static int __init strata_cap_init(void)
 		return err;
 	err = strata_policy_init();
 	if (err) {
-		pr_err("cannot register strata_cap_ops: %d\n", err);
+		pr_err("cannot register strata_cap_ops or kfuncs: %d\n", err);
 		goto out_cache;
 	}
 	err = misc_register(&strata_cap_dev);

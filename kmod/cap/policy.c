@@ -259,8 +259,10 @@ static const struct btf_kfunc_id_set strata_cap_ops_kfunc_set = {
 	.set = &strata_cap_ops_kfunc_ids,
 };
 
+/* For LSM programs: cap_scm.bpf.c, and cap_sandbox.bpf.c (sandbox.c). */
 BTF_KFUNCS_START(strata_cap_lsm_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_strata_file_rights, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_strata_sandbox_ack, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(strata_cap_lsm_kfunc_ids)
 
 static const struct btf_kfunc_id_set strata_cap_lsm_kfunc_set = {

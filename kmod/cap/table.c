@@ -56,6 +56,7 @@ struct strata_table *strata_table_create(void)
 	table->mask = get_random_u32() & ~1U;
 	table->next_gen = get_random_u32();
 	table->max_handles = READ_ONCE(strata_max_handles);
+	spin_lock_init(&table->sandbox_lock);
 	strata_port_init(table);
 	atomic_long_inc(&strata_cap_stats.tables);
 	return table;

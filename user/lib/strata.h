@@ -94,6 +94,13 @@ int strata_vmo_set_size(int table, __u32 handle, __u64 size);
 int strata_vmo_map(int table, __u32 handle, __u32 prot, __u64 offset,
 		   __u64 length, void **addr);
 
+/*
+ * Capability mode: enter it for good (-EOPNOTSUPP when the sandbox
+ * programs are not loaded), or ask whether the caller is in it (1 or 0).
+ */
+int strata_sandbox_enter(int table);
+int strata_sandbox_status(int table);
+
 /* Name of an object type ("event", ...), or "unknown". */
 const char *strata_obj_type_name(__u32 type);
 

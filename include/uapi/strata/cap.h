@@ -504,6 +504,23 @@ struct strata_cap_vmo_map {
 	__u64 addr;
 };
 
+/*
+ * Capability mode.
+ *
+ * STRATA_CAP_IOC_SANDBOX_ENTER (no argument) puts the calling process,
+ * every thread of it and every process it starts from then on into
+ * capability mode for good: they act only through the handles and file
+ * descriptors they hold.  The rules are enforced by the sandbox programs
+ * (bpf/cap_sandbox.bpf.c; Documentation/sandbox.rst lists every rule),
+ * which see the call first and mark the process; when they are not
+ * loaded nothing marks it and ENTER fails with -EOPNOTSUPP: capability
+ * mode is never a silent no-op.  Entering again is a no-op.
+ *
+ * STRATA_CAP_IOC_SANDBOX_STATUS writes STRATA_SANDBOX_ACTIVE, or 0, to
+ * its __u32 argument.
+ */
+#define STRATA_SANDBOX_ACTIVE		(1U << 0)
+
 #define STRATA_CAP_IOC_TABLE_INFO \
 	_IOR(STRATA_IOC_MAGIC, 0x00, struct strata_cap_table_info)
 #define STRATA_CAP_IOC_EVENT_CREATE \
@@ -546,6 +563,10 @@ struct strata_cap_vmo_map {
 	_IOW(STRATA_IOC_MAGIC, 0x1c, struct strata_cap_vmo_size)
 #define STRATA_CAP_IOC_VMO_MAP \
 	_IOWR(STRATA_IOC_MAGIC, 0x1d, struct strata_cap_vmo_map)
+#define STRATA_CAP_IOC_SANDBOX_ENTER \
+	_IO(STRATA_IOC_MAGIC, 0x30)
+#define STRATA_CAP_IOC_SANDBOX_STATUS \
+	_IOR(STRATA_IOC_MAGIC, 0x31, __u32)
 #define STRATA_CAP_IOC_OBJECT_SIGNAL \
 	_IOW(STRATA_IOC_MAGIC, 0x20, struct strata_cap_signal)
 #define STRATA_CAP_IOC_WAIT_MANY \
