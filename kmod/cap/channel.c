@@ -330,6 +330,7 @@ static int strata_msg_collect(struct strata_table *table,
  *	message, registered so that ordinary reads leave the reply alone
  * @ephp: NULL, or for a call: out: the endpoint's handle, with a
  *	reference, for strata_channel_call_read()
+ * @epoch: for a call: out: the endpoint handle's epoch
  *
  * The reader is woken once every lock is dropped: woken earlier, on one
  * CPU it would preempt the writer only to block on the pair's mutex.
@@ -338,7 +339,8 @@ static int strata_msg_collect(struct strata_table *table,
  */
 int strata_channel_write(struct strata_table *table,
 			 const struct strata_cap_channel_write *args,
-			 u32 *txid_out, struct strata_handle **ephp)
+			 u32 *txid_out, struct strata_handle **ephp,
+			 u32 *epoch)
 {
 	bool call = ephp;
 	struct strata_object *woken = NULL;
@@ -452,8 +454,10 @@ int strata_channel_write(struct strata_table *table,
 	woken = strata_object_get(&peer->obj);
 	if (peer->nr_msgs >= READ_ONCE(strata_channel_max_msgs))
 		strata_object_update(&ep->obj, STRATA_SIGNAL_WRITABLE, 0);
-	if (call)
+	if (call) {
 		*ephp = strata_handle_get(eph);
+		*epoch = eph->epoch;
+	}
 out_unlock:
 	mutex_unlock(&ep->shared->lock);
 out_unlock_xfer:
@@ -522,7 +526,7 @@ out_undo:
 }
 
 static int strata_channel_try_read(struct strata_table *table,
-				   struct strata_handle *eph,
+				   struct strata_handle *eph, u32 epoch,
 				   struct strata_cap_channel_read *args,
 				   bool call, u32 txid,
 				   struct strata_msg **taken)
@@ -534,13 +538,12 @@ static int strata_channel_try_read(struct strata_table *table,
 
 	mutex_lock(&table->lock);
 	mutex_lock(&ep->shared->lock);
-	err = strata_handle_check(eph, STRATA_RIGHT_READ);
+	/* Gone (closed, moved, revoked) first: rights are the handle's. */
+	err = strata_handle_gone(eph, epoch);
+	if (!err)
+		err = strata_handle_check(eph, STRATA_RIGHT_READ);
 	if (err)
 		goto out_unlock;
-	if (test_bit(STRATA_HANDLE_DROPPED, &eph->flags)) {
-		err = -ECANCELED;
-		goto out_unlock;
-	}
 	msg = strata_channel_peek(ep, call, txid);
 	if (!msg) {
 		err = ep->peer ? -EAGAIN : -EPIPE;
@@ -607,13 +610,16 @@ int strata_channel_read(struct strata_table *table,
 {
 	struct strata_msg *msg = NULL;
 	struct strata_handle *eph;
+	u32 epoch;
 	int err;
 
-	eph = strata_table_get(table, args->handle, STRATA_RIGHT_READ);
+	eph = strata_table_get_epoch(table, args->handle, STRATA_RIGHT_READ,
+				     &epoch);
 	if (IS_ERR(eph))
 		return PTR_ERR(eph);
 	if (strata_is_channel(eph))
-		err = strata_channel_try_read(table, eph, args, false, 0, &msg);
+		err = strata_channel_try_read(table, eph, epoch, args, false, 0,
+					      &msg);
 	else
 		err = -EINVAL;
 	strata_handle_put(eph);
@@ -627,6 +633,7 @@ int strata_channel_read(struct strata_table *table,
  * @table: the caller's table
  * @eph: the endpoint's handle from strata_channel_write(); its reference
  *	is dropped here
+ * @epoch: its epoch when the request was written
  * @args: where the reply goes; actual_bytes and actual_handles are
  *	written back
  * @txid: the call's transaction id, unregistered here whatever happens
@@ -637,27 +644,26 @@ int strata_channel_read(struct strata_table *table,
  * or -EINTR (never restarted: the request is out already).
  */
 int strata_channel_call_read(struct strata_table *table,
-			     struct strata_handle *eph,
+			     struct strata_handle *eph, u32 epoch,
 			     struct strata_cap_channel_read *args, u32 txid,
 			     s64 deadline)
 {
 	struct strata_channel *ep = to_channel(eph->obj);
 	struct strata_msg *msg = NULL;
 	struct strata_deadline d;
-	u32 seq, epoch;
+	u32 seq;
 	int err;
 
 	DECLARE_WAITQUEUE(wait, current);
 
-	epoch = READ_ONCE(eph->epoch);
 	err = strata_deadline_start(&d, deadline);
 	if (err)
 		goto out;
 	add_wait_queue(&ep->obj.wq, &wait);
 	for (;;) {
 		seq = READ_ONCE(ep->seq);
-		err = strata_channel_try_read(table, eph, args, true, txid,
-					      &msg);
+		err = strata_channel_try_read(table, eph, epoch, args, true,
+					      txid, &msg);
 		if (err != -EAGAIN)
 			break;
 		set_current_state(TASK_INTERRUPTIBLE);

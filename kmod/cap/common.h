@@ -183,6 +183,9 @@ int strata_table_add(struct strata_table *table, struct strata_handle *h,
 		     u32 *value);
 struct strata_handle *strata_table_get(struct strata_table *table, u32 value,
 				       u32 rights);
+struct strata_handle *strata_table_get_epoch(struct strata_table *table,
+					     u32 value, u32 rights,
+					     u32 *epoch);
 struct strata_handle *strata_table_take(struct strata_table *table, u32 value,
 					u32 rights);
 int strata_table_close(struct strata_table *table, u32 value);
@@ -231,11 +234,12 @@ int strata_eventpair_create(struct strata_object *objs[2]);
 int strata_channel_create(struct strata_object *objs[2]);
 int strata_channel_write(struct strata_table *table,
 			 const struct strata_cap_channel_write *args,
-			 u32 *txid_out, struct strata_handle **ephp);
+			 u32 *txid_out, struct strata_handle **ephp,
+			 u32 *epoch);
 int strata_channel_read(struct strata_table *table,
 			struct strata_cap_channel_read *args);
 int strata_channel_call_read(struct strata_table *table,
-			     struct strata_handle *eph,
+			     struct strata_handle *eph, u32 epoch,
 			     struct strata_cap_channel_read *args, u32 txid,
 			     s64 deadline);
 

@@ -584,7 +584,7 @@ static long strata_ioc_channel_write(struct strata_table *table,
 	err = strata_check_write(&args);
 	if (err)
 		return err;
-	return strata_channel_write(table, &args, NULL, NULL);
+	return strata_channel_write(table, &args, NULL, NULL, NULL);
 }
 
 static long strata_ioc_channel_read(struct strata_table *table,
@@ -610,6 +610,7 @@ static long strata_ioc_channel_call(struct strata_table *table,
 {
 	struct strata_cap_channel_call args;
 	struct strata_handle *eph;
+	u32 epoch;
 	long err, ret;
 	u32 txid;
 
@@ -624,10 +625,10 @@ static long strata_ioc_channel_call(struct strata_table *table,
 	    args.deadline < 0)
 		return -EINVAL;
 
-	err = strata_channel_write(table, &args.wr, &txid, &eph);
+	err = strata_channel_write(table, &args.wr, &txid, &eph, &epoch);
 	if (err)
 		return err;
-	err = strata_channel_call_read(table, eph, &args.rd, txid,
+	err = strata_channel_call_read(table, eph, epoch, &args.rd, txid,
 				       args.deadline);
 	if (err && err != -EMSGSIZE)
 		return err;

@@ -67,7 +67,7 @@ struct strata_cap_ops {
 	 */
 	int (*map)(const struct strata_handle *h, u32 prot);
 
-	/** @name: the policy's name, shown by stratactl and bpftool */
+	/** @name: the policy's name, shown by bpftool and in the kernel log */
 	char name[STRATA_CAP_OPS_NAME_LEN];
 };
 

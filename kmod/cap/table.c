@@ -225,6 +225,23 @@ struct strata_handle *__strata_table_lookup(struct strata_table *table,
 struct strata_handle *strata_table_get(struct strata_table *table, u32 value,
 				       u32 rights)
 {
+	return strata_table_get_epoch(table, value, rights, NULL);
+}
+
+/**
+ * strata_table_get_epoch() - strata_table_get(), noting the handle's epoch
+ * @table: the table
+ * @value: the handle value
+ * @rights: rights the caller needs
+ * @epoch: NULL, or out: the handle's epoch, read while it is still in
+ *	@table, for strata_handle_gone() to see any later move
+ *
+ * Return: as strata_table_get().
+ */
+struct strata_handle *strata_table_get_epoch(struct strata_table *table,
+					     u32 value, u32 rights,
+					     u32 *epoch)
+{
 	struct strata_handle *h;
 	u32 index;
 	int err;
@@ -235,8 +252,11 @@ struct strata_handle *strata_table_get(struct strata_table *table, u32 value,
 		err = -EBADF;
 	} else {
 		err = strata_handle_check(h, rights);
-		if (!err)
+		if (!err) {
 			kref_get(&h->ref);
+			if (epoch)
+				*epoch = h->epoch;
+		}
 	}
 	mutex_unlock(&table->lock);
 	return err ? ERR_PTR(err) : h;

@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -131,6 +132,8 @@ int strata_vmo_set_size(struct strata_object *obj, u64 size)
 	err = strata_vmo_check_size(size, &bytes);
 	if (err)
 		return err;
+	if (bytes > rlimit(RLIMIT_FSIZE))
+		return -EFBIG;
 	down_write(&vmo->size_lock);
 	err = vfs_truncate(&vmo->file->f_path, bytes);
 	up_write(&vmo->size_lock);
@@ -145,9 +148,9 @@ int strata_vmo_set_size(struct strata_object *obj, u64 size)
  * @offset: where in the VMO
  * @length: bytes
  *
- * Return: 0, -ERANGE past the VMO's end, -EFAULT, -EFBIG past the
- * caller's RLIMIT_FSIZE (which applies as to a memfd), or another
- * negative errno.
+ * Return: 0, -ERANGE past the VMO's end, -EFAULT, -EFBIG when a write
+ * would pass the caller's RLIMIT_FSIZE (nothing is written then), or
+ * another negative errno.
  */
 int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,
 		  u64 offset, u64 length)
@@ -169,6 +172,10 @@ int strata_vmo_rw(struct strata_object *obj, bool write, void __user *ubuf,
 	n = -EINVAL;
 	if (length > MAX_RW_COUNT)
 		goto out_unlock;
+	/* All or nothing, where the VFS would write up to the limit. */
+	n = -EFBIG;
+	if (write && offset + length > rlimit(RLIMIT_FSIZE))
+		goto out_unlock;
 	n = import_ubuf(write ? ITER_SOURCE : ITER_DEST, ubuf, length, &iter);
 	if (n)
 		goto out_unlock;
@@ -180,7 +187,7 @@ out_unlock:
 	up_read(&vmo->size_lock);
 	if (n < 0)
 		return n;
-	/* Short: a racing shrink, or a fault in the user buffer. */
+	/* Short: a fault in the user buffer (the size cannot change). */
 	return n == length ? 0 : -EFAULT;
 }
 

@@ -149,13 +149,13 @@ int strata_wait_many(struct strata_table *table,
 	if (!slots)
 		return -ENOMEM;
 	for (n = 0; n < count; n++) {
-		slots[n].h = strata_table_get(table, items[n].handle,
-					      STRATA_RIGHT_WAIT);
+		slots[n].h = strata_table_get_epoch(table, items[n].handle,
+						    STRATA_RIGHT_WAIT,
+						    &slots[n].epoch);
 		if (IS_ERR(slots[n].h)) {
 			ret = PTR_ERR(slots[n].h);
 			goto out_put;
 		}
-		slots[n].epoch = READ_ONCE(slots[n].h->epoch);
 	}
 
 	ret = strata_deadline_start(&d, deadline);

@@ -11,6 +11,7 @@
  */
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -1096,6 +1097,45 @@ TEST_F(vmo, user_signals_are_set_and_cleared_on_a_vmo)
 	ASSERT_NE(STRATA_HANDLE_INVALID, d);
 	EXPECT_EQ(-EACCES, strata_object_signal(self->fd, d, 0, u0));
 	EXPECT_EQ(0, signals_of(self->fd, h));
+}
+
+/*
+ * RLIMIT_FSIZE bounds VMOs as it bounds a memfd, but all or nothing: a
+ * write or resize that would pass it fails whole, with no SIGXFSZ.
+ */
+TEST_F(vmo, writes_and_resizes_past_rlimit_fsize_fail_whole)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 8192, .rlim_max = 8192 };
+		char buf[8192], c = 1;
+		int fd = strata_cap_open(O_CLOEXEC);
+		__u32 h;
+
+		/* The parent's table is the parent's: open our own. */
+		memset(buf, 'x', sizeof(buf));
+		if (fd < 0 || strata_vmo_create(fd, 4 * 8192, STRATA_VMO_RESIZABLE,
+				      &h) || setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(10);
+		/* Straddles the limit: nothing may be written. */
+		if (strata_vmo_write(fd, h, buf, 4096, 8192) != -EFBIG)
+			_exit(11);
+		if (strata_vmo_read(fd, h, &c, 4096, 1) || c != 0)
+			_exit(12);
+		if (strata_vmo_write(fd, h, buf, 0, 8192))
+			_exit(13);
+		if (strata_vmo_set_size(fd, h, 8 * 8192) != -EFBIG)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* A SIGXFSZ would have killed the child. */
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -451,9 +451,9 @@ struct strata_cap_vmo_create {
  * @offset: where in the VMO
  * @length: bytes; -ERANGE when @offset + @length passes the VMO's size
  *
- * Both calls fail with -EINVAL on a handle that is not a VMO.  Writes
- * and resizes obey the caller's RLIMIT_FSIZE as for a memfd (-EFBIG, and
- * SIGXFSZ).
+ * Both calls fail with -EINVAL on a handle that is not a VMO.  A write,
+ * or a resize, that would pass the caller's RLIMIT_FSIZE fails with
+ * -EFBIG and changes nothing (and sends no SIGXFSZ).
  */
 struct strata_cap_vmo_rw {
 	__u32 handle;
