@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			if (type >= 64) {
-				fprintf(stderr, "type '%s' is outside the policy's 64-bit type masks\n",
+				fprintf(stderr, "type '%s' is beyond the policy's type masks\n",
 					optarg);
 				return 2;
 			}
@@ -168,8 +168,7 @@ int main(int argc, char **argv)
 			err == -EBUSY ? " (another strata_cap policy is attached)" : "");
 		goto cleanup;
 	}
-	printf("cap_limit attached: deny_types=0x%llx pin_types=0x%llx "
-	       "dup_rights=0x%x map_prot=%u\n",
+	printf("cap_limit attached: deny_types=0x%llx pin_types=0x%llx dup_rights=0x%x map_prot=%u\n",
 	       (unsigned long long)deny_types, (unsigned long long)pin_types,
 	       dup_rights, map_prot);
 	fflush(stdout);

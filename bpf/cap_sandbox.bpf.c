@@ -29,7 +29,12 @@ char _license[] SEC("license") = "GPL";
 #define AF_UNIX		1
 #define S_ISUID		04000
 #define S_ISGID		02000
-#define FMODE_EXEC	(1U << 5)
+#define __FMODE_EXEC	0x20		/* in f_flags: opened for exec */
+#define FMODE_PATH	0x4000		/* in f_mode: an O_PATH file */
+#define CAP_OPT_NOAUDIT	2		/* a quiet capability check */
+#define F_SETOWN	8
+#define F_SETSIG	10
+#define F_SETOWN_EX	15
 
 extern int bpf_strata_sandbox_ack(struct file *file, __u32 flags) __ksym;
 
@@ -52,7 +57,7 @@ struct {
 	__type(value, __u32);
 } groups SEC(".maps");
 
-/* Refusals per rule, and the last ones; pinned for stratactl. */
+/* Refusals per rule, and the last ones; pinned by name for stratactl. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, CAP_SANDBOX_NR_RULES);
@@ -136,13 +141,22 @@ int BPF_PROG(sandbox_file_ioctl, struct file *file, unsigned int cmd,
 	__u64 key;
 
 	if (cmd == CAP_SANDBOX_IOC_ENTER) {
+		/*
+		 * Mark nobody unless @file is the caller's own table (the
+		 * acknowledgment checks that), and leave no half mark: an
+		 * ENTER that is not acknowledged as done fails.
+		 */
+		if (bpf_strata_sandbox_ack(file, 0))
+			return 0;
 		task = bpf_get_current_task_btf();
-		if (!bpf_task_storage_get(&marks, task, 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE))
-			return 0;	/* not acknowledged: ENTER fails */
 		key = signal_key(task);
 		if (bpf_map_update_elem(&groups, &key, &one, BPF_ANY))
 			return 0;
+		if (!bpf_task_storage_get(&marks, task, 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE)) {
+			bpf_map_delete_elem(&groups, &key);
+			return 0;
+		}
 		bpf_strata_sandbox_ack(file, STRATA_SANDBOX_ACTIVE_BIT);
 	} else if (cmd == CAP_SANDBOX_IOC_STATUS) {
 		bpf_strata_sandbox_ack(file, current_sandboxed() ?
@@ -184,30 +198,57 @@ int BPF_PROG(sandbox_file_open, struct file *file)
 	if (!current_sandboxed())
 		return 0;
 	/* Opening the program being executed: the exec rule decides. */
-	if (file->f_mode & FMODE_EXEC)
+	if (file->f_flags & __FMODE_EXEC)
 		return 0;
 	return DENY(CAP_SANDBOX_OPEN, "file_open");
 }
 
-/* "/dev/fd/N": execveat(fd, "", AT_EMPTY_PATH), fexecve(). */
-static bool exec_of_a_held_fd(struct linux_binprm *bprm)
+/*
+ * The descriptor N of "/dev/fd/N", the name the kernel gives an
+ * execveat(fd, "", AT_EMPTY_PATH) or fexecve(); -1 for any other name.
+ */
+static int exec_fd(struct linux_binprm *bprm)
 {
-	char name[16];
-	int i;
+	char name[24];
+	int i, n = 0;
 
 	if (bpf_probe_read_kernel_str(name, sizeof(name), bprm->filename) < 0)
-		return false;
+		return -1;
 	if (name[0] != '/' || name[1] != 'd' || name[2] != 'e' ||
 	    name[3] != 'v' || name[4] != '/' || name[5] != 'f' ||
 	    name[6] != 'd' || name[7] != '/' || !name[8])
-		return false;
-	for (i = 8; i < sizeof(name); i++) {
+		return -1;
+	/* At most 8 digits: a longer name was cut, or names a path. */
+	for (i = 8; i < 17; i++) {
 		if (!name[i])
-			return true;
+			return n;
 		if (name[i] < '0' || name[i] > '9')
-			return false;
+			return -1;
+		n = n * 10 + name[i] - '0';
 	}
-	return false;
+	return -1;
+}
+
+/*
+ * Whether descriptor @fd of the caller is a real open (not O_PATH) of
+ * @inode: then the exec is of a file the process held, not one it named.
+ */
+static bool held_open_of(int fd, struct inode *inode)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **files;
+	struct file *file;
+
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	files = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &files[fd]) || !file)
+		return false;
+	if (BPF_CORE_READ(file, f_mode) & FMODE_PATH)
+		return false;
+	return BPF_CORE_READ(file, f_inode) == inode;
 }
 
 SEC("lsm/bprm_check_security")
@@ -215,11 +256,17 @@ int BPF_PROG(sandbox_bprm_check, struct linux_binprm *bprm)
 {
 	struct inode *inode;
 
+	int fd;
+
 	if (!current_sandboxed())
 		return 0;
-	if (!exec_of_a_held_fd(bprm))
+	/* An interpreter (#!, binfmt_misc) is found by name: refused. */
+	if (bprm->interp != bprm->filename || bprm->executable)
 		return DENY(CAP_SANDBOX_EXEC, "bprm_check_security");
+	fd = exec_fd(bprm);
 	inode = bprm->file->f_inode;
+	if (fd < 0 || !held_open_of(fd, inode))
+		return DENY(CAP_SANDBOX_EXEC, "bprm_check_security");
 	/* memfd, O_TMPFILE: code that was never a file of the system. */
 	if (!inode->i_nlink)
 		return DENY(CAP_SANDBOX_EXEC, "bprm_check_security");
@@ -335,37 +382,57 @@ int BPF_PROG(sandbox_##hook, ##__VA_ARGS__)				\
 }
 
 REFUSE(CAP_SANDBOX_MOUNT, sb_mount, const char *dev_name,
-       const struct path *path, const char *type, unsigned long flags,
-       void *data)
+	const struct path *path, const char *type, unsigned long flags,
+	void *data)
 REFUSE(CAP_SANDBOX_MOUNT, sb_umount, struct vfsmount *mnt, int flags)
 REFUSE(CAP_SANDBOX_MOUNT, sb_remount, struct super_block *sb, void *opts)
 REFUSE(CAP_SANDBOX_MOUNT, move_mount, const struct path *from,
-       const struct path *to)
+	const struct path *to)
 REFUSE(CAP_SANDBOX_MOUNT, sb_pivotroot, const struct path *old_path,
-       const struct path *new_path)
+	const struct path *new_path)
 REFUSE(CAP_SANDBOX_MODULE, kernel_module_request, char *kmod_name)
 REFUSE(CAP_SANDBOX_MODULE, kernel_load_data, enum kernel_load_data_id id,
-       bool contents)
+	bool contents)
 REFUSE(CAP_SANDBOX_MODULE, kernel_read_file, struct file *file,
-       enum kernel_read_file_id id, bool contents)
+	enum kernel_read_file_id id, bool contents)
 REFUSE(CAP_SANDBOX_BPF, bpf, int cmd, union bpf_attr *attr,
-       unsigned int size)
+	unsigned int size)
 REFUSE(CAP_SANDBOX_CREDS, task_fix_setuid, struct cred *new,
-       const struct cred *old, int flags)
+	const struct cred *old, int flags)
 REFUSE(CAP_SANDBOX_CREDS, task_fix_setgid, struct cred *new,
-       const struct cred *old, int flags)
+	const struct cred *old, int flags)
 REFUSE(CAP_SANDBOX_CREDS, task_fix_setgroups, struct cred *new,
-       const struct cred *old)
+	const struct cred *old)
 REFUSE(CAP_SANDBOX_CREDS, capset, struct cred *new, const struct cred *old,
-       const kernel_cap_t *effective, const kernel_cap_t *inheritable,
-       const kernel_cap_t *permitted)
-REFUSE(CAP_SANDBOX_CAPABLE, capable, const struct cred *cred,
-       struct user_namespace *ns, int cap, unsigned int opts)
+	const kernel_cap_t *effective, const kernel_cap_t *inheritable,
+	const kernel_cap_t *permitted)
+SEC("lsm/capable")
+int BPF_PROG(sandbox_capable, const struct cred *cred,
+	     struct user_namespace *ns, int cap, unsigned int opts)
+{
+	if (!current_sandboxed())
+		return 0;
+	/* Quiet checks only probe ("may I?"): refused, not reported. */
+	if (opts & CAP_OPT_NOAUDIT)
+		return -EPERM;
+	return DENY(CAP_SANDBOX_CAPABLE, "capable");
+}
+
+SEC("lsm/file_fcntl")
+int BPF_PROG(sandbox_file_fcntl, struct file *file, unsigned int cmd,
+	     unsigned long arg)
+{
+	/* SIGIO and friends go to whoever F_SETOWN names. */
+	if ((cmd != F_SETOWN && cmd != F_SETOWN_EX && cmd != F_SETSIG) ||
+	    !current_sandboxed())
+		return 0;
+	return DENY(CAP_SANDBOX_SIGNAL, "file_fcntl");
+}
 REFUSE(CAP_SANDBOX_USERNS, userns_create, const struct cred *cred)
 REFUSE(CAP_SANDBOX_IO_URING, uring_override_creds, const struct cred *new)
 REFUSE(CAP_SANDBOX_IO_URING, uring_sqpoll)
 REFUSE(CAP_SANDBOX_PERF, perf_event_open, struct perf_event_attr *attr,
-       int type)
+	int type)
 
 SEC("lsm/inode_init_security_anon")
 int BPF_PROG(sandbox_inode_init_security_anon, struct inode *inode,
@@ -385,30 +452,46 @@ int BPF_PROG(sandbox_inode_init_security_anon, struct inode *inode,
 /* ---- the file system by name ------------------------------------------- */
 
 REFUSE(CAP_SANDBOX_PATH, path_unlink, const struct path *dir,
-       struct dentry *dentry)
+	struct dentry *dentry)
 REFUSE(CAP_SANDBOX_PATH, path_mkdir, const struct path *dir,
-       struct dentry *dentry, umode_t mode)
+	struct dentry *dentry, umode_t mode)
 REFUSE(CAP_SANDBOX_PATH, path_rmdir, const struct path *dir,
-       struct dentry *dentry)
+	struct dentry *dentry)
 REFUSE(CAP_SANDBOX_PATH, path_mknod, const struct path *dir,
-       struct dentry *dentry, umode_t mode, unsigned int dev)
+	struct dentry *dentry, umode_t mode, unsigned int dev)
 REFUSE(CAP_SANDBOX_PATH, path_symlink, const struct path *dir,
-       struct dentry *dentry, const char *old_name)
+	struct dentry *dentry, const char *old_name)
 REFUSE(CAP_SANDBOX_PATH, path_link, struct dentry *old_dentry,
-       const struct path *new_dir, struct dentry *new_dentry)
+	const struct path *new_dir, struct dentry *new_dentry)
 REFUSE(CAP_SANDBOX_PATH, path_rename, const struct path *old_dir,
-       struct dentry *old_dentry, const struct path *new_dir,
-       struct dentry *new_dentry, unsigned int flags)
+	struct dentry *old_dentry, const struct path *new_dir,
+	struct dentry *new_dentry, unsigned int flags)
 REFUSE(CAP_SANDBOX_PATH, path_chmod, const struct path *path, umode_t mode)
 /* kuid_t and kgid_t are structs, which BPF_PROG cannot take: pointers. */
 REFUSE(CAP_SANDBOX_PATH, path_chown, const struct path *path, void *uid,
-       void *gid)
+	void *gid)
 REFUSE(CAP_SANDBOX_PATH, path_chroot, const struct path *path)
 REFUSE(CAP_SANDBOX_XATTR, inode_setxattr, struct mnt_idmap *idmap,
-       struct dentry *dentry, const char *name, const void *value,
-       size_t size, int flags)
+	struct dentry *dentry, const char *name, const void *value,
+	size_t size, int flags)
 REFUSE(CAP_SANDBOX_XATTR, inode_removexattr, struct mnt_idmap *idmap,
-       struct dentry *dentry, const char *name)
+	struct dentry *dentry, const char *name)
+REFUSE(CAP_SANDBOX_XATTR, inode_set_acl, struct mnt_idmap *idmap,
+	struct dentry *dentry, const char *acl_name, struct posix_acl *kacl)
+REFUSE(CAP_SANDBOX_XATTR, inode_remove_acl, struct mnt_idmap *idmap,
+	struct dentry *dentry, const char *acl_name)
+REFUSE(CAP_SANDBOX_PATH, path_notify, const struct path *path, __u64 mask,
+	unsigned int obj_type)
+REFUSE(CAP_SANDBOX_IPC, ipc_permission, struct kern_ipc_perm *ipcp,
+	short flag)
+REFUSE(CAP_SANDBOX_IPC, msg_queue_associate, struct kern_ipc_perm *perm,
+	int msqflg)
+REFUSE(CAP_SANDBOX_IPC, shm_associate, struct kern_ipc_perm *perm,
+	int shmflg)
+REFUSE(CAP_SANDBOX_IPC, sem_associate, struct kern_ipc_perm *perm,
+	int semflg)
+REFUSE(CAP_SANDBOX_KEYS, key_permission, void *key_ref,
+	const struct cred *cred, unsigned int need_perm)
 
 SEC("lsm/path_truncate")
 int BPF_PROG(sandbox_path_truncate, const struct path *path)

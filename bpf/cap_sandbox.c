@@ -79,6 +79,11 @@ static struct cap_sandbox_bpf *open_and_attach(const char *pin_root)
 			strerror(errno));
 		return NULL;
 	}
+	/* A private copy (run) pins nothing, not even by name. */
+	if (!pin_root) {
+		bpf_map__set_pin_path(skel->maps.denials, NULL);
+		bpf_map__set_pin_path(skel->maps.recent, NULL);
+	}
 	err = cap_sandbox_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "cannot load the programs: %s\n"

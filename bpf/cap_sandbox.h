@@ -11,11 +11,11 @@
 /* The rules; Documentation/sandbox.rst says which hooks apply each. */
 enum cap_sandbox_rule {
 	CAP_SANDBOX_OPEN,	/* open by path, incl. /proc/self/fd/N */
-	CAP_SANDBOX_EXEC,	/* exec other than of a held, linked, non-setid fd */
+	CAP_SANDBOX_EXEC,	/* exec other than of a held, linked, non-setid file */
 	CAP_SANDBOX_SOCKET,	/* sockets other than AF_UNIX */
 	CAP_SANDBOX_ADDRESS,	/* bind, connect, sendto an address */
 	CAP_SANDBOX_PTRACE,	/* ptrace or process_vm_* of another process */
-	CAP_SANDBOX_SIGNAL,	/* signals to processes outside the sandbox */
+	CAP_SANDBOX_SIGNAL,	/* signals outside the sandbox, F_SETOWN */
 	CAP_SANDBOX_TASK,	/* scheduling, limits, groups of other processes */
 	CAP_SANDBOX_MOUNT,	/* mount, umount, remount, move, pivot_root */
 	CAP_SANDBOX_MODULE,	/* loading kernel modules, firmware, kexec */
@@ -24,9 +24,11 @@ enum cap_sandbox_rule {
 	CAP_SANDBOX_CAPABLE,	/* every privilege check */
 	CAP_SANDBOX_USERNS,	/* new user namespaces */
 	CAP_SANDBOX_IO_URING,	/* io_uring */
-	CAP_SANDBOX_PATH,	/* changes to the file system by path */
-	CAP_SANDBOX_XATTR,	/* setting or removing extended attributes */
+	CAP_SANDBOX_PATH,	/* changes to the file system by path, watches */
+	CAP_SANDBOX_XATTR,	/* setting or removing extended attributes, ACLs */
 	CAP_SANDBOX_PERF,	/* perf_event_open() */
+	CAP_SANDBOX_IPC,	/* System V IPC objects, reached by key */
+	CAP_SANDBOX_KEYS,	/* keyrings */
 	CAP_SANDBOX_NR_RULES,
 };
 
@@ -71,6 +73,8 @@ static const char *const cap_sandbox_rule_names[CAP_SANDBOX_NR_RULES] = {
 	[CAP_SANDBOX_PATH] = "path",
 	[CAP_SANDBOX_XATTR] = "xattr",
 	[CAP_SANDBOX_PERF] = "perf",
+	[CAP_SANDBOX_IPC] = "ipc",
+	[CAP_SANDBOX_KEYS] = "keys",
 };
 #endif
 

@@ -566,10 +566,10 @@ static int strata_channel_try_read(struct strata_table *table,
 	ep->nr_msgs--;
 	if (list_empty(&ep->queue))
 		strata_object_update(&ep->obj, STRATA_SIGNAL_READABLE, 0);
-	if (ep->peer) {
-		strata_object_update(&ep->peer->obj, 0, STRATA_SIGNAL_WRITABLE);
+	/* Only a change is worth a wake-up: the writer may be waiting. */
+	if (ep->peer &&
+	    strata_object_update(&ep->peer->obj, 0, STRATA_SIGNAL_WRITABLE))
 		woken = strata_object_get(&ep->peer->obj);
-	}
 	*taken = msg;
 out_unlock:
 	mutex_unlock(&ep->shared->lock);
@@ -596,12 +596,62 @@ static void strata_channel_end_call(struct strata_channel *ep, u32 txid)
 	mutex_unlock(&ep->shared->lock);
 }
 
+/*
+ * Read, waiting for a message when the queue is empty: until the
+ * deadline for a call's reply, for good (but signals) for READ_WAIT.
+ */
+static int strata_channel_wait_read(struct strata_table *table,
+				    struct strata_handle *eph, u32 epoch,
+				    struct strata_cap_channel_read *args,
+				    bool call, u32 txid, s64 deadline,
+				    struct strata_msg **msg)
+{
+	struct strata_channel *ep = to_channel(eph->obj);
+	struct strata_deadline d;
+	u32 seq;
+	int err;
+
+	DECLARE_WAITQUEUE(wait, current);
+
+	err = strata_deadline_start(&d, deadline);
+	if (err)
+		return err;
+	add_wait_queue(&ep->obj.wq, &wait);
+	for (;;) {
+		seq = READ_ONCE(ep->seq);
+		err = strata_channel_try_read(table, eph, epoch, args, call,
+					      txid, msg);
+		if (err != -EAGAIN)
+			break;
+		set_current_state(TASK_INTERRUPTIBLE);
+		err = strata_handle_gone(eph, epoch);
+		if (err) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (READ_ONCE(ep->seq) != seq) {
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		err = strata_deadline_sleep(&d);
+		if (err)
+			break;
+	}
+	remove_wait_queue(&ep->obj.wq, &wait);
+	strata_deadline_end(&d);
+	return err;
+}
+
 /**
  * strata_channel_read() - take the oldest message from an endpoint
  * @table: the reader's table
  * @args: the request; actual_bytes and actual_handles are written back
  *
- * Revoked handles are dropped as the message is delivered.
+ * With STRATA_CAP_CHANNEL_READ_WAIT an empty queue is waited on until a
+ * message comes, the peer goes (-EPIPE), the handle is closed, moved or
+ * revoked (-ECANCELED, -EKEYREVOKED) or a signal arrives (restarted:
+ * nothing was taken).  Revoked handles are dropped as the message is
+ * delivered.
  *
  * Return: 0 or the errors documented at struct strata_cap_channel_read.
  */
@@ -617,11 +667,14 @@ int strata_channel_read(struct strata_table *table,
 				     &epoch);
 	if (IS_ERR(eph))
 		return PTR_ERR(eph);
-	if (strata_is_channel(eph))
+	if (!strata_is_channel(eph))
+		err = -EINVAL;
+	else if (args->options & STRATA_CAP_CHANNEL_READ_WAIT)
+		err = strata_channel_wait_read(table, eph, epoch, args, false,
+					       0, STRATA_TIME_INFINITE, &msg);
+	else
 		err = strata_channel_try_read(table, eph, epoch, args, false, 0,
 					      &msg);
-	else
-		err = -EINVAL;
 	strata_handle_put(eph);
 	if (msg)
 		strata_msg_destroy(msg);
@@ -648,44 +701,14 @@ int strata_channel_call_read(struct strata_table *table,
 			     struct strata_cap_channel_read *args, u32 txid,
 			     s64 deadline)
 {
-	struct strata_channel *ep = to_channel(eph->obj);
 	struct strata_msg *msg = NULL;
-	struct strata_deadline d;
-	u32 seq;
 	int err;
 
-	DECLARE_WAITQUEUE(wait, current);
-
-	err = strata_deadline_start(&d, deadline);
-	if (err)
-		goto out;
-	add_wait_queue(&ep->obj.wq, &wait);
-	for (;;) {
-		seq = READ_ONCE(ep->seq);
-		err = strata_channel_try_read(table, eph, epoch, args, true,
-					      txid, &msg);
-		if (err != -EAGAIN)
-			break;
-		set_current_state(TASK_INTERRUPTIBLE);
-		err = strata_handle_gone(eph, epoch);
-		if (err) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		if (READ_ONCE(ep->seq) != seq) {
-			__set_current_state(TASK_RUNNING);
-			continue;
-		}
-		err = strata_deadline_sleep(&d);
-		if (err)
-			break;
-	}
-	remove_wait_queue(&ep->obj.wq, &wait);
-	strata_deadline_end(&d);
+	err = strata_channel_wait_read(table, eph, epoch, args, true, txid,
+				       deadline, &msg);
 	if (err == -ERESTARTSYS)
 		err = -EINTR;
-out:
-	strata_channel_end_call(ep, txid);
+	strata_channel_end_call(to_channel(eph->obj), txid);
 	strata_handle_put(eph);
 	if (msg)
 		strata_msg_destroy(msg);

@@ -152,7 +152,7 @@ extern unsigned int strata_channel_max_msgs;
 
 /* object.c */
 void strata_object_release_handle(struct strata_object *obj);
-void strata_object_update(struct strata_object *obj, u32 clear, u32 set);
+bool strata_object_update(struct strata_object *obj, u32 clear, u32 set);
 void strata_object_wake(struct strata_object *obj);
 
 /* handle.c */

@@ -155,6 +155,7 @@ void strata_handle_drop(struct strata_handle *h)
 	list_del_init(&h->sibling);
 	h->parent = NULL;
 	__strata_async_cancel_all(h, -ECANCELED);
+	/* Under the queue's own lock: no waiter can be missed. */
 	if (waitqueue_active(&obj->wq))
 		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
@@ -178,6 +179,7 @@ void strata_handle_leave_table(struct strata_handle *h)
 	spin_lock_irqsave(&obj->wq.lock, flags);
 	__strata_async_cancel_all(h, -ECANCELED);
 	WRITE_ONCE(h->epoch, h->epoch + 1);
+	/* Under the queue's own lock: no waiter can be missed. */
 	if (waitqueue_active(&obj->wq))
 		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
@@ -242,6 +244,7 @@ int strata_handle_revoke(struct strata_handle *h, u32 *nr_revoked)
 		__strata_async_cancel_all(pos, -EKEYREVOKED);
 		n++;
 	}
+	/* Under the queue's own lock: no waiter can be missed. */
 	if (n && waitqueue_active(&obj->wq))
 		wake_up_locked_poll(&obj->wq, obj->signals);
 	spin_unlock_irqrestore(&obj->wq.lock, flags);

@@ -568,7 +568,8 @@ static int strata_check_write(const struct strata_cap_channel_write *wr)
 
 static int strata_check_read(const struct strata_cap_channel_read *rd)
 {
-	if (rd->options || rd->actual_bytes || rd->actual_handles)
+	if (rd->options & ~STRATA_CAP_CHANNEL_READ_WAIT || rd->actual_bytes ||
+	    rd->actual_handles)
 		return -EINVAL;
 	return 0;
 }
@@ -621,8 +622,8 @@ static long strata_ioc_channel_call(struct strata_table *table,
 		err = strata_check_read(&args.rd);
 	if (err)
 		return err;
-	if (args.rd.handle || args.wr.num_bytes < sizeof(txid) ||
-	    args.deadline < 0)
+	if (args.rd.handle || args.rd.options ||
+	    args.wr.num_bytes < sizeof(txid) || args.deadline < 0)
 		return -EINVAL;
 
 	err = strata_channel_write(table, &args.wr, &txid, &eph, &epoch);

@@ -121,14 +121,19 @@ EXPORT_SYMBOL_GPL(__strata_object_signal);
  *
  * For callers holding locks a woken task would need at once: they call
  * strata_object_wake() once those are dropped.
+ *
+ * Return: whether the signals changed.
  */
-void strata_object_update(struct strata_object *obj, u32 clear, u32 set)
+bool strata_object_update(struct strata_object *obj, u32 clear, u32 set)
 {
 	unsigned long flags;
+	u32 old;
 
 	spin_lock_irqsave(&obj->wq.lock, flags);
-	obj->signals = (obj->signals & ~clear) | set;
+	old = obj->signals;
+	obj->signals = (old & ~clear) | set;
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
+	return obj->signals != old;
 }
 
 /**

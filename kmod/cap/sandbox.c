@@ -9,7 +9,7 @@
  * and acknowledge through bpf_strata_sandbox_ack().  An ENTER nobody
  * acknowledged means the programs are not loaded, and fails.
  *
- * The acknowledgement is kept in the table, for the task that asked: the
+ * The acknowledgment is kept in the table, for the task that asked: the
  * hook and the ioctl run back to back in that task.
  */
 
@@ -21,7 +21,7 @@
 
 #include "common.h"
 
-/* Take the acknowledgement left for the current task, if any. */
+/* Take the acknowledgment left for the current task, if any. */
 static bool strata_sandbox_take_ack(struct strata_table *table, u32 *flags)
 {
 	bool acked;

@@ -11,12 +11,11 @@
  *                         creates the channel and exports one endpoint
  *                         (STRATA_CAP_IOC_HANDLE_EXPORT) before fork; the
  *                         child opens its own table and imports it.  Each
- *                         side waits with strata_object_wait_one() (one
- *                         WAIT_MANY item: READABLE | PEER_CLOSED, no
- *                         deadline), reads with CHANNEL_READ and writes
- *                         with CHANNEL_WRITE: three ioctls per side per
- *                         round trip, where the baselines below block in
- *                         their read(2) or recvmsg(2).
+ *                         side reads with CHANNEL_READ and its
+ *                         STRATA_CAP_CHANNEL_READ_WAIT option (a blocking
+ *                         read) and writes with CHANNEL_WRITE: two ioctls
+ *                         per side per round trip, as the baselines below
+ *                         block in their read(2) or recvmsg(2).
  *   chan_xfer_rtt_ns      the same, each message also carrying one handle
  *                         (an event): the receiver sends the handle it got
  *                         back in its reply, so it moves each way.
@@ -43,8 +42,8 @@
  *                         over a channel set up as for chan_rtt_ns.  The
  *                         writer writes until CHANNEL_WRITE fails with
  *                         -ENOSPC (the queue bound, channel_max_msgs), then
- *                         waits for WRITABLE; the reader waits for
- *                         READABLE before each CHANNEL_READ.
+ *                         waits for WRITABLE; the reader reads with
+ *                         READ_WAIT.
  *   pipe_64k_mbps         64 KiB write(2)s into a pipe of the default size,
  *                         read(2) in 64 KiB chunks.
  *
@@ -361,9 +360,9 @@ static void chan_write(int table, __u32 h, const void *p, __u32 len,
 }
 
 /*
- * Wait for READABLE and read one message of at most @len bytes and
- * @nr_handles handles; returns its size, or -1 when the queue is empty
- * and the peer gone.
+ * Read one message of at most @len bytes and @nr_handles handles, waiting
+ * for it in the read (READ_WAIT); returns its size, or -1 when the queue
+ * is empty and the peer gone.
  */
 static long chan_read(int table, __u32 h, void *p, __u32 len,
 		      __u32 *handles, __u32 nr_handles, __u32 *actual_handles)
@@ -371,9 +370,10 @@ static long chan_read(int table, __u32 h, void *p, __u32 len,
 	__u32 bytes = 0, nh = 0;
 	int err;
 
-	wait_for(table, h, STRATA_SIGNAL_READABLE | STRATA_SIGNAL_PEER_CLOSED);
-	err = strata_channel_read(table, h, p, len, handles, nr_handles,
-				  &bytes, &nh);
+	do {
+		err = strata_channel_read_wait(table, h, p, len, handles,
+					       nr_handles, &bytes, &nh);
+	} while (err && again(-err));
 	if (err == -EPIPE)
 		return -1;
 	if (err)

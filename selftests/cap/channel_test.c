@@ -442,7 +442,7 @@ TEST_F(chan, write_and_read_reject_options_and_output_fields)
 	rd.handle = self->h1;
 	rd.bytes = (__u64)(unsigned long)buf;
 	rd.num_bytes = sizeof(buf);
-	rd.options = 1;
+	rd.options = 1U << 31;
 	EXPECT_EQ(-EINVAL, sys_ioctl(self->fd, STRATA_CAP_IOC_CHANNEL_READ,
 				     &rd));
 	rd.options = 0;
@@ -1023,6 +1023,77 @@ TEST_F(chan, closing_the_endpoint_during_a_call_cancels_it)
 	EXPECT_EQ(-ECANCELED, c.ret);
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
 	EXPECT_EQ(objects - 2, cap_stat_settle("objects", objects - 2, 2000));
+}
+
+struct reader {
+	int fd;
+	__u32 h;
+	int ret;
+	int tid;
+	char buf[8];
+	__u32 nb;
+};
+
+static void *read_wait_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	__atomic_store_n(&r->tid, gettid(), __ATOMIC_RELEASE);
+	r->ret = strata_channel_read_wait(r->fd, r->h, r->buf, sizeof(r->buf),
+					  NULL, 0, &r->nb, NULL);
+	return NULL;
+}
+
+static void wait_asleep(struct reader *r)
+{
+	int i, tid;
+
+	for (i = 0; i < 50000; i++) {
+		tid = __atomic_load_n(&r->tid, __ATOMIC_ACQUIRE);
+		if (tid && thread_sleeps(tid))
+			return;
+		sched_yield();
+	}
+}
+
+/* READ_WAIT blocks on an empty queue until a message comes. */
+TEST_F(chan, read_wait_returns_the_next_message)
+{
+	struct reader r = { .fd = self->fd, .h = self->h1 };
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
+	wait_asleep(&r);
+	ASSERT_EQ(0, strata_channel_write(self->fd, self->h0, "wake", 4, NULL,
+					  0));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(4, r.nb);
+	EXPECT_EQ(0, memcmp(r.buf, "wake", 4));
+}
+
+TEST_F(chan, read_wait_ends_with_epipe_when_the_peer_goes)
+{
+	struct reader r = { .fd = self->fd, .h = self->h1 };
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
+	wait_asleep(&r);
+	ASSERT_EQ(0, strata_handle_close(self->fd, self->h0));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-EPIPE, r.ret);
+}
+
+TEST_F(chan, read_wait_ends_with_ecanceled_when_the_handle_is_closed)
+{
+	struct reader r = { .fd = self->fd, .h = self->h1 };
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
+	wait_asleep(&r);
+	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-ECANCELED, r.ret);
 }
 
 TEST_HARNESS_MAIN

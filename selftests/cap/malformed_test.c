@@ -528,8 +528,9 @@ TEST_F(bad, channel_read_rejects_nonzero_output_and_keeps_the_message)
 					     STRATA_RIGHT_SAME_RIGHTS, &d));
 	ASSERT_EQ(0, strata_channel_write(self->fd, self->c0, "abc", 3, &d,
 					  1));
+	/* Bit 0 is STRATA_CAP_CHANNEL_READ_WAIT; the others are unknown. */
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_channel_read,
-		   .handle = self->c1, .options = 1, .bytes = U64(buf),
+		   .handle = self->c1, .options = 2, .bytes = U64(buf),
 		   .num_bytes = sizeof(buf), .handles = U64(got),
 		   .num_handles = 1);
 	EXPECT_IOC(-EINVAL, cmd, struct strata_cap_channel_read,

@@ -287,12 +287,14 @@ int strata_channel_write(int table, __u32 handle, const void *bytes,
 	return strata_ret(ioctl(table, STRATA_CAP_IOC_CHANNEL_WRITE, &args));
 }
 
-int strata_channel_read(int table, __u32 handle, void *bytes,
-			__u32 num_bytes, __u32 *handles, __u32 num_handles,
-			__u32 *actual_bytes, __u32 *actual_handles)
+static int strata_channel_read_opts(int table, __u32 handle, __u32 options,
+				    void *bytes, __u32 num_bytes,
+				    __u32 *handles, __u32 num_handles,
+				    __u32 *actual_bytes, __u32 *actual_handles)
 {
 	struct strata_cap_channel_read args = {
 		.handle = handle,
+		.options = options,
 		.bytes = (__u64)(unsigned long)bytes,
 		.handles = (__u64)(unsigned long)handles,
 		.num_bytes = num_bytes,
@@ -310,6 +312,26 @@ int strata_channel_read(int table, __u32 handle, void *bytes,
 	if (actual_handles)
 		*actual_handles = args.actual_handles;
 	return ret;
+}
+
+int strata_channel_read(int table, __u32 handle, void *bytes,
+			__u32 num_bytes, __u32 *handles, __u32 num_handles,
+			__u32 *actual_bytes, __u32 *actual_handles)
+{
+	return strata_channel_read_opts(table, handle, 0, bytes, num_bytes,
+					handles, num_handles, actual_bytes,
+					actual_handles);
+}
+
+int strata_channel_read_wait(int table, __u32 handle, void *bytes,
+			     __u32 num_bytes, __u32 *handles,
+			     __u32 num_handles, __u32 *actual_bytes,
+			     __u32 *actual_handles)
+{
+	return strata_channel_read_opts(table, handle,
+					STRATA_CAP_CHANNEL_READ_WAIT, bytes,
+					num_bytes, handles, num_handles,
+					actual_bytes, actual_handles);
 }
 
 int strata_channel_call(int table, struct strata_cap_channel_call *args)

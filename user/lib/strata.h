@@ -80,6 +80,11 @@ int strata_channel_write(int table, __u32 handle, const void *bytes,
 int strata_channel_read(int table, __u32 handle, void *bytes,
 			__u32 num_bytes, __u32 *handles, __u32 num_handles,
 			__u32 *actual_bytes, __u32 *actual_handles);
+/* The same, waiting for a message when the queue is empty. */
+int strata_channel_read_wait(int table, __u32 handle, void *bytes,
+			     __u32 num_bytes, __u32 *handles,
+			     __u32 num_handles, __u32 *actual_bytes,
+			     __u32 *actual_handles);
 int strata_channel_call(int table, struct strata_cap_channel_call *args);
 
 /* VMOs; @options of create is 0 or STRATA_VMO_RESIZABLE. */

@@ -18,20 +18,24 @@ bool pretty_output;
 static const char usage_text[] =
 "Usage: stratactl [OPTIONS] OBJECT COMMAND [ARGS]\n"
 "\n"
-"OBJECT := { status | cap }\n"
+"OBJECT := { status | cap | sandbox }\n"
 "  status            which strata modules are loaded, with BTF or not\n"
 "  cap stat          live handle tables, handles and objects; limits\n"
+"  sandbox show      capability mode: programs loaded, refusals\n"
+"  sandbox run       run a program in capability mode with handles\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json        JSON output\n"
 "  -p, --pretty      pretty-printed JSON output (implies -j)\n"
 "  -h, --help        this help\n"
 "\n"
-"Exit status: 0 success, 1 failure, 2 bad usage, 3 module not loaded.\n";
+"Exit status: 0 success, 1 failure, 2 bad usage, 3 module or programs\n"
+"not loaded; sandbox run: the program's own once it runs.\n";
 
 static const struct cmd objects[] = {
 	{ "status", do_status },
 	{ "cap", do_cap },
+	{ "sandbox", do_sandbox },
 	{ NULL, NULL },
 };
 

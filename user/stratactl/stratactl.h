@@ -33,5 +33,6 @@ int read_sysfs_long(const char *path, long *val);
 
 int do_status(int argc, char **argv);
 int do_cap(int argc, char **argv);
+int do_sandbox(int argc, char **argv);
 
 #endif /* _STRATACTL_H */

@@ -317,10 +317,15 @@ struct strata_cap_channel_write {
 	__u32 num_handles;
 };
 
+#define STRATA_CAP_CHANNEL_READ_WAIT	(1U << 0)
+
 /**
  * struct strata_cap_channel_read - STRATA_CAP_IOC_CHANNEL_READ
  * @handle: the endpoint; needs READ
- * @options: must be 0
+ * @options: 0, or STRATA_CAP_CHANNEL_READ_WAIT: on an empty queue, wait
+ *	for a message instead of failing with -EAGAIN (until the peer goes:
+ *	-EPIPE; the handle is closed or moved: -ECANCELED; revoked:
+ *	-EKEYREVOKED; or a signal, after which the call restarts)
  * @bytes: user pointer to room for @num_bytes bytes
  * @handles: user pointer to room for @num_handles handle values
  * @num_bytes: capacity of @bytes
