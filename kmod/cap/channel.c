@@ -357,11 +357,8 @@ int strata_channel_write(struct strata_table *table,
 	msg = strata_msg_alloc(args->num_bytes, args->num_handles);
 	if (!msg)
 		return -ENOMEM;
-	msg->user = strata_user_get(current_uid());
-	if (!msg->user) {
-		err = -ENOMEM;
-		goto out_free;
-	}
+	/* Queued bytes are charged to the table's user, like its handles. */
+	msg->user = table->user;
 	if (copy_from_user(msg->data, u64_to_user_ptr(args->bytes),
 			   args->num_bytes) ||
 	    copy_from_user(values, u64_to_user_ptr(args->handles),

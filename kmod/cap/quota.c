@@ -3,8 +3,8 @@
  * strata_cap - per-user quotas
  *
  * Each user (by uid) is charged for the handles in the tables it opened,
- * the objects it created and the bytes of messages it wrote that are not
- * read yet.  The limits are module parameters, read at each charge, so
+ * the objects it created and the bytes of messages written through those
+ * tables that are not read yet.  The limits are module parameters, read at each charge, so
  * lowering one refuses new charges at once and takes nothing away.
  * Kernel memory is charged to the caller's memory cgroup besides
  * (__GFP_ACCOUNT), which bounds what a cgroup can pin.
