@@ -199,6 +199,7 @@ install: all
 	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libstrata.so.0
 	ln -sf libstrata.so.0 $(DESTDIR)$(PREFIX)/lib/libstrata.so
 	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/sbin $(CTL)
+	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/lib/strata $(BPF_LOADERS)
 
 clean:
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) clean
