@@ -35,6 +35,8 @@ char _license[] SEC("license") = "GPL";
 #define F_SETOWN	8
 #define F_SETSIG	10
 #define F_SETOWN_EX	15
+#define FIOSETOWN	0x8901		/* ioctl: the owner SIGIO goes to */
+#define SIOCSPGRP	0x8902
 
 extern int bpf_strata_sandbox_ack(struct file *file, __u32 flags) __ksym;
 
@@ -161,6 +163,10 @@ int BPF_PROG(sandbox_file_ioctl, struct file *file, unsigned int cmd,
 	} else if (cmd == CAP_SANDBOX_IOC_STATUS) {
 		bpf_strata_sandbox_ack(file, current_sandboxed() ?
 				       STRATA_SANDBOX_ACTIVE_BIT : 0);
+	} else if ((cmd == FIOSETOWN || cmd == SIOCSPGRP) &&
+		   current_sandboxed()) {
+		/* F_SETOWN by another name. */
+		return DENY(CAP_SANDBOX_SIGNAL, "file_ioctl");
 	}
 	return 0;
 }
@@ -490,6 +496,22 @@ REFUSE(CAP_SANDBOX_IPC, shm_associate, struct kern_ipc_perm *perm,
 	int shmflg)
 REFUSE(CAP_SANDBOX_IPC, sem_associate, struct kern_ipc_perm *perm,
 	int semflg)
+REFUSE(CAP_SANDBOX_IPC, shm_shmctl, struct kern_ipc_perm *perm, int cmd)
+REFUSE(CAP_SANDBOX_IPC, msg_queue_msgctl, struct kern_ipc_perm *perm,
+	int cmd)
+REFUSE(CAP_SANDBOX_IPC, sem_semctl, struct kern_ipc_perm *perm, int cmd)
+REFUSE(CAP_SANDBOX_IPC, shm_alloc_security, struct kern_ipc_perm *perm)
+REFUSE(CAP_SANDBOX_IPC, msg_queue_alloc_security, struct kern_ipc_perm *perm)
+REFUSE(CAP_SANDBOX_IPC, sem_alloc_security, struct kern_ipc_perm *perm)
+/*
+ * Names made or removed below the VFS path hooks: open(O_CREAT) creates
+ * before file_open refuses the open, mq_open() and mq_unlink() never
+ * pass a path hook.
+ */
+REFUSE(CAP_SANDBOX_PATH, inode_create, struct inode *dir,
+	struct dentry *dentry, umode_t mode)
+REFUSE(CAP_SANDBOX_PATH, inode_unlink, struct inode *dir,
+	struct dentry *dentry)
 REFUSE(CAP_SANDBOX_KEYS, key_permission, void *key_ref,
 	const struct cred *cred, unsigned int need_perm)
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -205,6 +206,7 @@ static int do_run(long secs)
 {
 	struct cap_sandbox_bpf *skel;
 	struct ring_buffer *rb;
+	time_t end;
 
 	skel = open_and_attach(NULL);
 	if (!skel)
@@ -218,10 +220,9 @@ static int do_run(long secs)
 	}
 	printf("cap_sandbox attached\n");
 	fflush(stdout);
-	while (!exiting && secs != 0) {
-		if (ring_buffer__poll(rb, 1000) == 0 && secs > 0)
-			secs--;
-	}
+	end = time(NULL) + secs;
+	while (!exiting && (secs < 0 || time(NULL) < end))
+		ring_buffer__poll(rb, 1000);
 	ring_buffer__free(rb);
 	cap_sandbox_bpf__destroy(skel);
 	printf("cap_sandbox detached\n");

@@ -46,7 +46,8 @@ struct cap_sandbox_event {
 	__u32 pid;		/* the thread */
 	__u32 tgid;		/* the process */
 	__u32 rule;		/* enum cap_sandbox_rule */
-	__s32 err;		/* the errno the call got, negative */
+	__s32 err;		/* what the hook returned, -EPERM (IPC calls
+				 * report it to user space as -EACCES) */
 	char hook[24];		/* the LSM hook */
 	char comm[16];
 };

@@ -129,11 +129,14 @@ bool strata_object_update(struct strata_object *obj, u32 clear, u32 set)
 	unsigned long flags;
 	u32 old;
 
+	bool changed;
+
 	spin_lock_irqsave(&obj->wq.lock, flags);
 	old = obj->signals;
 	obj->signals = (old & ~clear) | set;
+	changed = obj->signals != old;
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
-	return obj->signals != old;
+	return changed;
 }
 
 /**

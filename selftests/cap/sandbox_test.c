@@ -2193,6 +2193,38 @@ TEST_F(sandbox, a_signal_through_f_setown_cannot_reach_a_process_outside)
 		       WIFSIGNALED(status) ? WTERMSIG(status) : 0, out.v[0]);
 }
 
+static int sigio_by_ioctl(int table, void *arg)
+{
+	struct bystander *b = arg;
+	int sv[2], on = 1, ret;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return NO_REPORT;
+	ret = ioctl(sv[0], FIOSETOWN, &b->pid);
+	if (!ret)
+		ret = ioctl(sv[0], FIOASYNC, &on);
+	report(ret < 0 ? -errno : 0);
+	return write(sv[1], "x", 1);
+}
+
+/* FIOSETOWN is F_SETOWN by another name, and refused the same way. */
+TEST_F(sandbox, a_signal_through_fiosetown_cannot_reach_a_process_outside)
+{
+	struct bystander b;
+	struct job job = { .run = sigio_by_ioctl, .arg = &b };
+	struct outcome out;
+	int status;
+
+	ASSERT_EQ(0, bystander_start(&b));
+	run_sandboxed(_metadata, &job, &out);
+	status = bystander_stop(&b);
+	ASSERT_EQ(2, out.n);
+	EXPECT_EQ(-EPERM, out.v[0]);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the bystander got signal %d",
+		       WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
 struct ipc_keys {
 	key_t shm, msg, sem;
 };
@@ -2237,6 +2269,34 @@ TEST_F(sandbox, system_v_ipc_objects_cannot_be_reached_by_key)
 	EXPECT_EQ(-EACCES, out.v[0]);	/* shmget */
 	EXPECT_EQ(-EACCES, out.v[1]);	/* msgget */
 	EXPECT_EQ(-EACCES, out.v[2]);	/* semget */
+}
+
+static int ipc_by_id(int table, void *arg)
+{
+	int *shm_id = arg;
+
+	report(sys(shmctl(*shm_id, IPC_RMID, NULL)));
+	return sys(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
+}
+
+/*
+ * An id is a name too: removing an outsider's segment by id, or making
+ * new objects in the namespace shared with every process, is refused.
+ */
+TEST_F(sandbox, system_v_ipc_objects_cannot_be_removed_or_created)
+{
+	struct job job = { .run = ipc_by_id, .arg = &self->shm_id };
+	struct shmid_ds ds;
+	struct outcome out;
+
+	self->shm_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	ASSERT_LE(0, self->shm_id);
+	run_sandboxed(_metadata, &job, &out);
+	ASSERT_EQ(2, out.n);
+	EXPECT_EQ(-EPERM, out.v[0]);	/* shmctl(IPC_RMID) */
+	EXPECT_EQ(-EPERM, out.v[1]);	/* shmget(IPC_PRIVATE) */
+	/* The segment is still there. */
+	EXPECT_EQ(0, shmctl(self->shm_id, IPC_STAT, &ds));
 }
 
 /* ==== refusals are counted and recorded =================================== */

@@ -387,8 +387,8 @@ static const char dynamic_hint[] =
 "strata_sandbox_enter() once it has started.";
 
 static const char script_hint[] =
-"its interpreter would open it by path (/dev/fd/N), which capability mode\n"
-"refuses.  Feed it to a statically linked interpreter on its standard input\n"
+"capability mode refuses to start an interpreter found by name.  Feed the\n"
+"script to a statically linked interpreter on its standard input\n"
 "(busybox sh < SCRIPT).";
 
 /* Whether the ELF file @fd has a PT_INTERP program header. */
@@ -580,7 +580,7 @@ static int sandbox_run(int argc, char **argv)
 		err_msg("%s is a script: %s", path, script_hint);
 		return STRATACTL_ERR;
 	default:
-		/* Static, or not readable (execute-only): exec decides. */
+		/* Static, or not an ELF file for this machine: exec decides. */
 		break;
 	}
 
