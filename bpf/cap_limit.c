@@ -6,8 +6,6 @@
  * detaches it on SIGINT or SIGTERM (or after -n seconds).
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include <strata/cap.h>
 
 #include "cap_limit.h"
+#include "loader.h"
 #include "cap_limit.skel.h"
 
 static const char help_fmt[] =
@@ -34,22 +33,6 @@ static const char help_fmt[] =
 "  -n SECS    detach and exit after SECS seconds (default: on a signal)\n"
 "  -v         print libbpf's debug messages\n"
 "  -h         this help\n";
-
-static bool verbose;
-static volatile sig_atomic_t exiting;
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
-static void sigint_handler(int sig)
-{
-	exiting = 1;
-}
 
 static int parse_type(const char *s)
 {
@@ -78,6 +61,7 @@ static int parse_type(const char *s)
 
 int main(int argc, char **argv)
 {
+	bool verbose = false;
 	struct cap_limit_bpf *skel;
 	struct bpf_link *link;
 	__u64 deny_types = 0, pin_types = 0;
@@ -140,9 +124,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	libbpf_set_print(libbpf_print_fn);
-	signal(SIGINT, sigint_handler);
-	signal(SIGTERM, sigint_handler);
+	loader_init(verbose);
 
 	skel = cap_limit_bpf__open();
 	if (!skel) {

@@ -13,8 +13,6 @@
  * process that loaded them; stratad uses the same pins.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +26,7 @@
 #include <strata/cap.h>
 
 #include "cap_sandbox.h"
+#include "loader.h"
 #include "cap_sandbox.skel.h"
 
 _Static_assert(CAP_SANDBOX_IOC_ENTER == STRATA_CAP_IOC_SANDBOX_ENTER,
@@ -51,22 +50,6 @@ static const char help_fmt[] =
 "  -n SECS    with run: detach after SECS seconds\n"
 "  -v         print libbpf's debug messages\n"
 "  -h         this help\n";
-
-static bool verbose;
-static volatile sig_atomic_t exiting;
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
-static void sigint_handler(int sig)
-{
-	exiting = 1;
-}
 
 static struct cap_sandbox_bpf *open_and_attach(const char *pin_root)
 {
@@ -231,6 +214,7 @@ static int do_run(long secs)
 
 int main(int argc, char **argv)
 {
+	bool verbose = false;
 	long secs = -1;
 	char *end;
 	int opt;
@@ -259,9 +243,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, help_fmt, argv[0]);
 		return 2;
 	}
-	libbpf_set_print(libbpf_print_fn);
-	signal(SIGINT, sigint_handler);
-	signal(SIGTERM, sigint_handler);
+	loader_init(verbose);
 
 	if (!strcmp(argv[optind], "load"))
 		return do_load();

@@ -6,8 +6,6 @@
  * detaches it on SIGINT or SIGTERM (or after -n seconds).
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "loader.h"
 #include "cap_scm.skel.h"
 
 static const char help_fmt[] =
@@ -27,24 +26,9 @@ static const char help_fmt[] =
 "  -v         print libbpf's debug messages\n"
 "  -h         this help\n";
 
-static bool verbose;
-static volatile sig_atomic_t exiting;
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
-static void sigint_handler(int sig)
-{
-	exiting = 1;
-}
-
 int main(int argc, char **argv)
 {
+	bool verbose = false;
 	struct cap_scm_bpf *skel;
 	long secs = -1;
 	char *end;
@@ -71,9 +55,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	libbpf_set_print(libbpf_print_fn);
-	signal(SIGINT, sigint_handler);
-	signal(SIGTERM, sigint_handler);
+	loader_init(verbose);
 
 	skel = cap_scm_bpf__open_and_load();
 	if (!skel) {

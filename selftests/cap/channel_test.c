@@ -979,25 +979,6 @@ static void *call_thread(void *arg)
 	return NULL;
 }
 
-/* Whether the thread @tid is asleep (S or D in /proc). */
-static bool thread_sleeps(int tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int in;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	in = open(path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return false;
-	n = read(in, buf, sizeof(buf) - 1);
-	close(in);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && (p[2] == 'S' || p[2] == 'D');
-}
 
 /*
  * Closing the endpoint under a blocked call ends it with -ECANCELED, and
@@ -1008,16 +989,9 @@ TEST_F(chan, closing_the_endpoint_during_a_call_cancels_it)
 	struct caller c = { .fd = self->fd, .h = self->h0 };
 	long objects = cap_stat("objects");
 	pthread_t t;
-	int i;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, call_thread, &c));
-	for (i = 0; i < 50000; i++) {
-		int tid = __atomic_load_n(&c.tid, __ATOMIC_ACQUIRE);
-
-		if (tid && thread_sleeps(tid))
-			break;
-		sched_yield();
-	}
+	ASSERT_EQ(0, cap_wait_until_blocked(&c.tid));
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h0));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(-ECANCELED, c.ret);
@@ -1044,17 +1018,6 @@ static void *read_wait_thread(void *arg)
 	return NULL;
 }
 
-static void wait_asleep(struct reader *r)
-{
-	int i, tid;
-
-	for (i = 0; i < 50000; i++) {
-		tid = __atomic_load_n(&r->tid, __ATOMIC_ACQUIRE);
-		if (tid && thread_sleeps(tid))
-			return;
-		sched_yield();
-	}
-}
 
 /* READ_WAIT blocks on an empty queue until a message comes. */
 TEST_F(chan, read_wait_returns_the_next_message)
@@ -1063,7 +1026,7 @@ TEST_F(chan, read_wait_returns_the_next_message)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
-	wait_asleep(&r);
+	ASSERT_EQ(0, cap_wait_until_blocked(&r.tid));
 	ASSERT_EQ(0, strata_channel_write(self->fd, self->h0, "wake", 4, NULL,
 					  0));
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -1078,7 +1041,7 @@ TEST_F(chan, read_wait_ends_with_epipe_when_the_peer_goes)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
-	wait_asleep(&r);
+	ASSERT_EQ(0, cap_wait_until_blocked(&r.tid));
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h0));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(-EPIPE, r.ret);
@@ -1090,7 +1053,7 @@ TEST_F(chan, read_wait_ends_with_ecanceled_when_the_handle_is_closed)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, read_wait_thread, &r));
-	wait_asleep(&r);
+	ASSERT_EQ(0, cap_wait_until_blocked(&r.tid));
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(-ECANCELED, r.ret);

@@ -6,6 +6,7 @@
 #define _STRATA_SELFTESTS_CAP_COMMON_H
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,10 @@ static inline int cap_send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
 }
 
-/* Receive one fd sent by cap_send_fd(); the fd or -errno. */
+/*
+ * Receive one fd sent by cap_send_fd(); the fd or -errno: -EACCES when
+ * the message came without it because an LSM refused it (MSG_CTRUNC).
+ */
 static inline int cap_recv_fd(int sock)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = {};
@@ -167,12 +171,49 @@ static inline int cap_recv_fd(int sock)
 	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
 		return -EIO;
 	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg && msg.msg_flags & MSG_CTRUNC)
+		return -EACCES;
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
 	    cmsg->cmsg_type != SCM_RIGHTS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPROTO;
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
+}
+
+/*
+ * Wait until the thread whose tid is published at @tidp sleeps; 0, or
+ * -ETIMEDOUT.  The tests' helper threads publish their tid just before
+ * the ioctl that blocks and do nothing in between that could sleep, so
+ * once the tid is known a sleeping thread is one blocked in that ioctl.
+ */
+static inline int cap_wait_until_blocked(const int *tidp)
+{
+	char path[64], buf[512], *p;
+	int i, tid, in;
+	ssize_t n;
+
+	for (i = 0; i < 50000; i++) {
+		tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE);
+		if (!tid) {
+			sched_yield();
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		in = open(path, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			return -errno;
+		n = read(in, buf, sizeof(buf) - 1);
+		close(in);
+		if (n <= 0)
+			return -EIO;
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && (p[2] == 'S' || p[2] == 'D'))
+			return 0;
+		sched_yield();
+	}
+	return -ETIMEDOUT;
 }
 
 #endif /* _STRATA_SELFTESTS_CAP_COMMON_H */

@@ -492,7 +492,7 @@ TEST_F(revoke, revoke_reaches_another_process)
 struct waiter {
 	int fd;
 	__u32 handle;
-	pid_t tid;
+	int tid;
 	int ret;
 };
 
@@ -509,31 +509,6 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-/* Wait (bounded) until thread @tid of this process sleeps. */
-static int thread_sleeps(pid_t tid)
-{
-	struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
-	char path[64], buf[256], *p;
-	int i, in;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	for (i = 0; i < 1000; i++) {
-		in = open(path, O_RDONLY | O_CLOEXEC);
-		if (in >= 0) {
-			n = read(in, buf, sizeof(buf) - 1);
-			close(in);
-			if (n > 0) {
-				buf[n] = '\0';
-				p = strrchr(buf, ')');
-				if (p && p[1] == ' ' && p[2] == 'S')
-					return 1;
-			}
-		}
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
 
 TEST_F(revoke, blocked_waiter_on_a_derived_handle_is_woken)
 {
@@ -545,9 +520,7 @@ TEST_F(revoke, blocked_waiter_on_a_derived_handle_is_woken)
 	w.handle = dup_same(self->fd, h);
 	ASSERT_NE(STRATA_HANDLE_INVALID, w.handle);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
-		sched_yield();
-	EXPECT_TRUE(thread_sleeps(w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 
 	EXPECT_EQ(1, strata_handle_revoke(self->fd, h));
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -560,7 +533,7 @@ TEST_F(revoke, blocked_waiter_on_a_derived_handle_is_woken)
 struct many_waiter {
 	int fd;
 	struct strata_cap_wait_item items[2];
-	pid_t tid;
+	int tid;
 	int ret;
 };
 
@@ -588,9 +561,7 @@ TEST_F(revoke, wait_many_ends_when_one_item_is_revoked)
 	w.items[1].signals = STRATA_SIGNAL_SIGNALED;
 	ASSERT_NE(STRATA_HANDLE_INVALID, w.items[1].handle);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_many_thread, &w));
-	while (!__atomic_load_n(&w.tid, __ATOMIC_ACQUIRE))
-		sched_yield();
-	EXPECT_TRUE(thread_sleeps(w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 	EXPECT_EQ(1, strata_handle_revoke(self->fd, h));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(-EKEYREVOKED, w.ret);

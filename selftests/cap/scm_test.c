@@ -44,50 +44,6 @@ static int attach(FIXTURE_DATA(scm) *self)
 	return cap_scm_bpf__attach(self->skel);
 }
 
-static int send_fd(int sk, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	char byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sk, &msg, 0) == 1 ? 0 : -errno;
-}
-
-/* The received fd, -EACCES when it was refused (MSG_CTRUNC), or -errno. */
-static int recv_fd(int sk)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sk, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -errno;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return msg.msg_flags & MSG_CTRUNC ? -EACCES : -ENOMSG;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 /* Export a new event with @rights; returns the fd. */
 static int export_event(int table, __u32 rights, __u32 *root)
 {
@@ -110,8 +66,8 @@ TEST_F(scm, without_the_program_any_handle_file_passes)
 	fd = export_event(self->fd, STRATA_DEFAULT_EVENT_RIGHTS &
 			  ~STRATA_RIGHT_TRANSFER, NULL);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, send_fd(self->sk[0], fd));
-	got = recv_fd(self->sk[1]);
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], fd));
+	got = cap_recv_fd(self->sk[1]);
 	ASSERT_LE(0, got);
 	/* What arrived is the handle, with the rights it was exported with. */
 	ASSERT_EQ(0, strata_handle_import(self->fd, got, &h));
@@ -127,8 +83,8 @@ TEST_F(scm, a_handle_file_without_transfer_is_refused)
 	fd = export_event(self->fd, STRATA_DEFAULT_EVENT_RIGHTS &
 			  ~STRATA_RIGHT_TRANSFER, NULL);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, send_fd(self->sk[0], fd));
-	EXPECT_EQ(-EACCES, recv_fd(self->sk[1]));
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], fd));
+	EXPECT_EQ(-EACCES, cap_recv_fd(self->sk[1]));
 	EXPECT_EQ(1, self->skel->bss->nr_denied_transfer);
 	close(fd);
 }
@@ -142,8 +98,8 @@ TEST_F(scm, a_handle_file_with_transfer_passes_and_imports)
 	ASSERT_EQ(0, attach(self));
 	fd = export_event(self->fd, STRATA_RIGHT_SAME_RIGHTS, NULL);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, send_fd(self->sk[0], fd));
-	got = recv_fd(self->sk[1]);
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], fd));
+	got = cap_recv_fd(self->sk[1]);
 	ASSERT_LE(0, got);
 	ASSERT_EQ(0, strata_handle_import(self->fd, got, &h));
 	ASSERT_EQ(0, strata_handle_info(self->fd, h, &info));
@@ -162,8 +118,8 @@ TEST_F(scm, a_revoked_handle_file_is_refused)
 	fd = export_event(self->fd, STRATA_RIGHT_SAME_RIGHTS, &root);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, strata_handle_revoke(self->fd, root));
-	ASSERT_EQ(0, send_fd(self->sk[0], fd));
-	EXPECT_EQ(-EACCES, recv_fd(self->sk[1]));
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], fd));
+	EXPECT_EQ(-EACCES, cap_recv_fd(self->sk[1]));
 	EXPECT_EQ(1, self->skel->bss->nr_denied_revoked);
 	close(fd);
 }
@@ -174,8 +130,8 @@ TEST_F(scm, other_files_pass)
 
 	ASSERT_EQ(0, attach(self));
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, send_fd(self->sk[0], p[0]));
-	got = recv_fd(self->sk[1]);
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], p[0]));
+	got = cap_recv_fd(self->sk[1]);
 	EXPECT_LE(0, got);
 	close(got);
 	close(p[0]);
@@ -192,8 +148,8 @@ TEST_F(scm, detaching_restores_the_default)
 	fd = export_event(self->fd, STRATA_DEFAULT_EVENT_RIGHTS &
 			  ~STRATA_RIGHT_TRANSFER, NULL);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, send_fd(self->sk[0], fd));
-	got = recv_fd(self->sk[1]);
+	ASSERT_EQ(0, cap_send_fd(self->sk[0], fd));
+	got = cap_recv_fd(self->sk[1]);
 	EXPECT_LE(0, got);
 	close(got);
 	close(fd);

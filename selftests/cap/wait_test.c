@@ -58,40 +58,6 @@ static int take_packet(int fd, struct strata_cap_packet *pkt)
 	return strata_port_wait(fd, pkt, 1, 0);
 }
 
-/*
- * Wait until thread @tid sleeps.  The helper threads publish their tid
- * just before they enter the ioctl that blocks and do nothing in between
- * that could sleep, so once the tid is known a sleeping thread is one
- * blocked in that ioctl.
- */
-static int wait_until_blocked(const int *tidp)
-{
-	char path[64], buf[512], *p;
-	int i, tid, in;
-	ssize_t n;
-
-	for (i = 0; i < 50000; i++) {
-		tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE);
-		if (!tid) {
-			sched_yield();
-			continue;
-		}
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-		in = open(path, O_RDONLY | O_CLOEXEC);
-		if (in < 0)
-			return -errno;
-		n = read(in, buf, sizeof(buf) - 1);
-		close(in);
-		if (n <= 0)
-			return -EIO;
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p && (p[2] == 'S' || p[2] == 'D'))
-			return 0;
-		sched_yield();
-	}
-	return -ETIMEDOUT;
-}
 
 struct waiter {
 	int fd;
@@ -376,10 +342,10 @@ TEST_F(table, a_signal_from_another_thread_wakes_the_waiter)
 
 	init_waiter(&w, self->fd, self->e, SIGNALED);
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	EXPECT_EQ(0, wait_until_blocked(&w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 	/* Signals the waiter does not want leave it asleep. */
 	EXPECT_EQ(0, strata_object_signal(self->fd, self->e, 0, USER(0)));
-	EXPECT_EQ(0, wait_until_blocked(&w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 	EXPECT_EQ(0, strata_object_signal(self->fd, self->e, 0, SIGNALED));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, w.ret);
@@ -427,7 +393,7 @@ TEST_F(table, wait_many_wakes_on_the_last_item)
 	w.items[2] = ITEM(e2, USER(7));
 	w.count = 3;
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	EXPECT_EQ(0, wait_until_blocked(&w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 	EXPECT_EQ(0, strata_object_signal(self->fd, e2, 0, USER(7)));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, w.ret);
@@ -511,7 +477,7 @@ TEST_F(table, closing_the_handle_during_a_wait_cancels_it)
 	init_waiter(&w, self->fd, self->e, SIGNALED);
 	w.deadline = STRATA_TIME_INFINITE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	ASSERT_EQ(0, wait_until_blocked(&w.tid)) {
+	ASSERT_EQ(0, cap_wait_until_blocked(&w.tid)) {
 		strata_object_signal(self->fd, d, 0, SIGNALED);
 		pthread_join(t, NULL);
 	}
@@ -530,7 +496,7 @@ TEST_F(table, exporting_the_handle_during_a_wait_cancels_it)
 	init_waiter(&w, self->fd, self->e, SIGNALED);
 	w.deadline = STRATA_TIME_INFINITE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &w));
-	ASSERT_EQ(0, wait_until_blocked(&w.tid)) {
+	ASSERT_EQ(0, cap_wait_until_blocked(&w.tid)) {
 		strata_object_signal(self->fd, self->e, 0, SIGNALED);
 		pthread_join(t, NULL);
 	}
@@ -866,7 +832,7 @@ TEST_F(table, port_queue_wakes_a_port_waiter)
 	pthread_t t;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, port_wait_thread, &w));
-	EXPECT_EQ(0, wait_until_blocked(&w.tid));
+	EXPECT_EQ(0, cap_wait_until_blocked(&w.tid));
 	EXPECT_EQ(0, strata_port_queue(self->fd, 77, user));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(1, w.ret);
