@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "common.h"
 #include "trace.h"
@@ -31,6 +32,17 @@
 
 /* Serialises writes of messages that carry channel endpoints. */
 static DEFINE_MUTEX(strata_channel_xfer_lock);
+
+/*
+ * Messages with handles, left by endpoints that died.  Freeing one drops
+ * its handles, which can kill more endpoints whose queues hold more such
+ * messages, as deep as user space nested them: a worker frees them in a
+ * loop rather than the dying endpoint in a recursion of unbounded depth.
+ */
+static LIST_HEAD(strata_reap_list);
+static DEFINE_SPINLOCK(strata_reap_lock);
+static void strata_channel_reap(struct work_struct *work);
+static DECLARE_WORK(strata_reap_work, strata_channel_reap);
 
 /**
  * struct strata_msg - a message in flight
@@ -217,9 +229,47 @@ static void strata_channel_zero_handles(struct strata_object *obj)
 	atomic_set(&ep->nr_endpoints, 0);
 	mutex_unlock(&ep->shared->lock);
 
-	/* Outside the lock: the handles may be endpoints of this pair. */
-	list_for_each_entry_safe(msg, tmp, &dead, link)
-		strata_msg_destroy(msg);
+	list_for_each_entry_safe(msg, tmp, &dead, link) {
+		if (!msg->num_handles) {
+			list_del(&msg->link);
+			strata_msg_destroy(msg);
+		}
+	}
+	if (list_empty(&dead))
+		return;
+	spin_lock(&strata_reap_lock);
+	list_splice_tail(&dead, &strata_reap_list);
+	spin_unlock(&strata_reap_lock);
+	queue_work(system_unbound_wq, &strata_reap_work);
+}
+
+static void strata_channel_reap(struct work_struct *work)
+{
+	struct strata_msg *msg, *tmp;
+	LIST_HEAD(dead);
+
+	for (;;) {
+		spin_lock(&strata_reap_lock);
+		list_splice_init(&strata_reap_list, &dead);
+		spin_unlock(&strata_reap_lock);
+		if (list_empty(&dead))
+			return;
+		list_for_each_entry_safe(msg, tmp, &dead, link) {
+			list_del(&msg->link);
+			strata_msg_destroy(msg);
+			cond_resched();
+		}
+	}
+}
+
+/**
+ * strata_channel_exit() - wait for the messages of dead endpoints to go
+ *
+ * Module unload: no table is open, so nothing adds to the list any more.
+ */
+void strata_channel_exit(void)
+{
+	flush_work(&strata_reap_work);
 }
 
 static struct strata_object *strata_channel_get_peer(struct strata_object *obj)

@@ -197,6 +197,7 @@ out_cache:
 static void __exit strata_cap_exit(void)
 {
 	misc_deregister(&strata_cap_dev);
+	strata_channel_exit();
 	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.tables));
 	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.objects));
 	WARN_ON_ONCE(atomic_long_read(&strata_cap_stats.handles));

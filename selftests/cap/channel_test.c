@@ -704,9 +704,15 @@ TEST_F(chan, closing_an_endpoint_destroys_the_handles_queued_for_it)
 	ASSERT_EQ(0, strata_eventpair_create(self->fd, &p0, &p1));
 	ASSERT_EQ(0, strata_channel_write(self->fd, self->h0, "p", 1, &p1, 1));
 	EXPECT_EQ(0, signals_of(self->fd, p0) & STRATA_SIGNAL_PEER_CLOSED);
-	/* h1 never read it: the message and p1 die with h1. */
+	/*
+	 * h1 never read it: the message and p1 die with h1.  Messages with
+	 * handles are freed by a worker, so wait for the signal.
+	 */
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
-	EXPECT_NE(0, signals_of(self->fd, p0) & STRATA_SIGNAL_PEER_CLOSED);
+	EXPECT_EQ(0, strata_object_wait_one(self->fd, p0,
+					    STRATA_SIGNAL_PEER_CLOSED,
+					    strata_deadline_after(2000000000LL),
+					    NULL));
 	EXPECT_EQ(-EPIPE, strata_object_signal_peer(self->fd, p0, 0,
 						    STRATA_SIGNAL_SIGNALED));
 }
@@ -1057,6 +1063,33 @@ TEST_F(chan, read_wait_ends_with_ecanceled_when_the_handle_is_closed)
 	ASSERT_EQ(0, strata_handle_close(self->fd, self->h1));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(-ECANCELED, r.ret);
+}
+
+/*
+ * Endpoints can nest as deep as user space likes: E2 waits in E1's queue,
+ * E3 in E2's (sent through E2's peer after E2 left), and so on.  Freeing
+ * the head must not recurse once per level: a chain of 2000 goes away
+ * cleanly and leaves nothing behind.
+ */
+TEST(a_deep_chain_of_nested_endpoints_is_freed_without_recursion)
+{
+	enum { DEPTH = 2000 };
+	static __u32 ep[DEPTH], peer[DEPTH];
+	long objects = cap_stat("objects");
+	int fd, i;
+
+	fd = strata_cap_open(O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < DEPTH; i++)
+		ASSERT_EQ(0, strata_channel_create(fd, &ep[i], &peer[i]));
+	/* ep[i + 1] travels into ep[i]'s queue, through peer[i]. */
+	for (i = 0; i + 1 < DEPTH; i++)
+		ASSERT_EQ(0, strata_channel_write(fd, peer[i], "n", 1,
+						  &ep[i + 1], 1))
+			TH_LOG("level %d", i);
+	close(fd);
+	EXPECT_EQ(objects, cap_stat_settle("objects", objects, 10000));
+	EXPECT_EQ(0, cap_stat_settle("messages", 0, 10000));
 }
 
 TEST_HARNESS_MAIN
