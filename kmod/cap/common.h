@@ -186,8 +186,6 @@ struct strata_handle *strata_table_get(struct strata_table *table, u32 value,
 struct strata_handle *strata_table_get_epoch(struct strata_table *table,
 					     u32 value, u32 rights,
 					     u32 *epoch);
-struct strata_handle *strata_table_take(struct strata_table *table, u32 value,
-					u32 rights);
 int strata_table_close(struct strata_table *table, u32 value);
 int strata_table_duplicate(struct strata_table *table, u32 value, u32 rights,
 			   u32 *out);

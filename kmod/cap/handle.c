@@ -34,8 +34,15 @@ void strata_handle_cache_exit(void)
 	kmem_cache_destroy(strata_handle_cache);
 }
 
-static struct strata_handle *strata_handle_alloc(struct strata_object *obj,
-						 u32 rights)
+/**
+ * strata_handle_new() - a handle to @obj with no parent
+ * @obj: the object; the handle takes over the caller's reference
+ * @rights: its rights
+ *
+ * Return: the handle, or NULL when out of memory (the reference stays
+ * with the caller).
+ */
+struct strata_handle *strata_handle_new(struct strata_object *obj, u32 rights)
 {
 	struct strata_handle *h;
 
@@ -51,23 +58,11 @@ static struct strata_handle *strata_handle_alloc(struct strata_object *obj,
 	h->flags = 0;
 	h->rights = rights;
 	h->gen = 0;
+	h->epoch = 0;
 	h->owner_tgid = 0;
 	atomic_inc(&obj->handle_count);
 	atomic_long_inc(&strata_cap_stats.handles);
 	return h;
-}
-
-/**
- * strata_handle_new() - the first handle to a new object
- * @obj: the object; the handle takes over the caller's reference
- * @rights: its rights
- *
- * Return: the handle, or NULL when out of memory (the reference stays
- * with the caller).
- */
-struct strata_handle *strata_handle_new(struct strata_object *obj, u32 rights)
-{
-	return strata_handle_alloc(obj, rights);
 }
 
 /**
@@ -86,7 +81,7 @@ struct strata_handle *strata_handle_derive(struct strata_handle *parent,
 	struct strata_handle *h;
 	unsigned long flags;
 
-	h = strata_handle_alloc(strata_object_get(obj), rights);
+	h = strata_handle_new(strata_object_get(obj), rights);
 	if (!h) {
 		strata_object_put(obj);
 		return ERR_PTR(-ENOMEM);

@@ -263,35 +263,6 @@ struct strata_handle *strata_table_get_epoch(struct strata_table *table,
 }
 
 /**
- * strata_table_take() - take a handle out of its table, after checks
- * @table: the table
- * @value: the handle value
- * @rights: rights the handle must have
- *
- * Return: the handle with the table's reference, or an ERR_PTR: -EBADF,
- * -EKEYREVOKED or -EACCES, and then the handle stays.
- */
-struct strata_handle *strata_table_take(struct strata_table *table, u32 value,
-					u32 rights)
-{
-	struct strata_handle *h;
-	u32 index;
-	int err;
-
-	mutex_lock(&table->lock);
-	h = __strata_table_lookup(table, value, &index);
-	if (!h) {
-		err = -EBADF;
-	} else {
-		err = strata_handle_check(h, rights);
-		if (!err)
-			__strata_table_remove(table, index);
-	}
-	mutex_unlock(&table->lock);
-	return err ? ERR_PTR(err) : h;
-}
-
-/**
  * strata_table_close() - close a handle
  * @table: the table
  * @value: the handle's value; STRATA_HANDLE_INVALID is a no-op
