@@ -41,6 +41,7 @@ static DEFINE_MUTEX(strata_channel_xfer_lock);
  */
 static LIST_HEAD(strata_reap_list);
 static DEFINE_SPINLOCK(strata_reap_lock);
+static struct workqueue_struct *strata_reap_wq;
 static void strata_channel_reap(struct work_struct *work);
 static DECLARE_WORK(strata_reap_work, strata_channel_reap);
 
@@ -50,6 +51,8 @@ static DECLARE_WORK(strata_reap_work, strata_channel_reap);
  * @user: the user charged for @num_bytes (quota)
  * @num_bytes: bytes in @data
  * @num_handles: entries in @handles
+ * @delivering: a reader is copying it out, without the pair's mutex;
+ *	other readers pass it by
  * @handles: the handles it carries, with their holder's reference
  * @data: the bytes
  */
@@ -58,6 +61,7 @@ struct strata_msg {
 	struct strata_user *user;
 	u32 num_bytes;
 	u32 num_handles;
+	bool delivering;
 	struct strata_handle **handles;
 	u8 *data;
 };
@@ -118,6 +122,7 @@ static struct strata_msg *strata_msg_alloc(u32 num_bytes, u32 num_handles)
 	if (!msg)
 		return NULL;
 	INIT_LIST_HEAD(&msg->link);
+	msg->delivering = false;
 	msg->num_bytes = num_bytes;
 	msg->num_handles = num_handles;
 	msg->handles = (struct strata_handle **)(msg + 1);
@@ -186,6 +191,8 @@ static struct strata_msg *strata_channel_peek(struct strata_channel *ep,
 	list_for_each_entry(msg, &ep->queue, link) {
 		u32 id = strata_msg_txid(msg);
 
+		if (msg->delivering)
+			continue;
 		if (call ? id == txid : !strata_channel_awaited(ep, id))
 			return msg;
 	}
@@ -240,7 +247,7 @@ static void strata_channel_zero_handles(struct strata_object *obj)
 	spin_lock(&strata_reap_lock);
 	list_splice_tail(&dead, &strata_reap_list);
 	spin_unlock(&strata_reap_lock);
-	queue_work(system_unbound_wq, &strata_reap_work);
+	queue_work(strata_reap_wq, &strata_reap_work);
 }
 
 static void strata_channel_reap(struct work_struct *work)
@@ -263,13 +270,26 @@ static void strata_channel_reap(struct work_struct *work)
 }
 
 /**
+ * strata_channel_init() - the workqueue that frees dead endpoints' messages
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int strata_channel_init(void)
+{
+	strata_reap_wq = alloc_workqueue("strata_cap_reap", WQ_UNBOUND, 0);
+	return strata_reap_wq ? 0 : -ENOMEM;
+}
+
+/**
  * strata_channel_exit() - wait for the messages of dead endpoints to go
  *
- * Module unload: no table is open, so nothing adds to the list any more.
+ * Module unload: no table is open, so nothing adds to the list from
+ * outside; destroy_workqueue() also waits for the work that the reaper
+ * queues again for itself, which flush_work() would not.
  */
 void strata_channel_exit(void)
 {
-	flush_work(&strata_reap_work);
+	destroy_workqueue(strata_reap_wq);
 }
 
 static struct strata_object *strata_channel_get_peer(struct strata_object *obj)
@@ -568,6 +588,7 @@ out_undo:
 			continue;
 		__strata_table_lookup(table, values[i], &index);
 		__strata_table_remove(table, index);
+		msg->handles[i]->owner_tgid = 0;
 	}
 	return err;
 }
@@ -603,8 +624,17 @@ static int strata_channel_try_read(struct strata_table *table,
 		err = -EMSGSIZE;
 		goto out_unlock;
 	}
+	/*
+	 * Copy out with only the table's lock: a fault that never ends (a
+	 * FUSE mapping, userfaultfd) must not hold the pair's mutex, which
+	 * the peer's process needs, nor order it before mmap_lock.
+	 */
 	endpoints = strata_msg_endpoints(msg);
+	msg->delivering = true;
+	mutex_unlock(&ep->shared->lock);
 	err = strata_msg_deliver(table, msg, args);
+	mutex_lock(&ep->shared->lock);
+	msg->delivering = false;
 	if (err)
 		goto out_unlock;
 

@@ -230,6 +230,7 @@ int strata_eventpair_create(struct strata_object *objs[2]);
 
 /* channel.c */
 int strata_channel_create(struct strata_object *objs[2]);
+int strata_channel_init(void);
 void strata_channel_exit(void);
 int strata_channel_write(struct strata_table *table,
 			 const struct strata_cap_channel_write *args,

@@ -224,14 +224,18 @@ int strata_handle_import(struct strata_table *table,
 	err = strata_handle_revoked(h) ? -EKEYREVOKED : 0;
 	if (!err)
 		err = strata_policy_import(h);
-	if (!err)
+	if (!err) {
+		/* Once published another thread may close it: hold it. */
+		strata_handle_get(h);
 		err = strata_table_add(table, h, &args->handle);
+		if (!err)
+			trace_strata_cap_import(h);
+		strata_handle_put(h);
+	}
 	if (err) {
 		spin_lock(&hf->lock);
 		hf->h = h;
 		spin_unlock(&hf->lock);
-	} else {
-		trace_strata_cap_import(h);
 	}
 out_fdput:
 	fdput(f);

@@ -177,18 +177,23 @@ static int __init strata_cap_init(void)
 	err = strata_handle_cache_init();
 	if (err)
 		return err;
+	err = strata_channel_init();
+	if (err)
+		goto out_cache;
 	err = strata_policy_init();
 	if (err) {
 		pr_err("cannot register strata_cap_ops or kfuncs: %d\n", err);
-		goto out_cache;
+		goto out_channel;
 	}
 	err = misc_register(&strata_cap_dev);
 	if (err) {
 		pr_err("cannot register /dev/strata/cap: %d\n", err);
-		goto out_cache;
+		goto out_channel;
 	}
 	return 0;
 
+out_channel:
+	strata_channel_exit();
 out_cache:
 	strata_handle_cache_exit();
 	return err;

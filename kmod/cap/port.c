@@ -121,6 +121,8 @@ int strata_wait_async(struct strata_table *table, u32 value, u32 signals,
 	if (!aw)
 		return -ENOMEM;
 	init_waitqueue_func_entry(&aw->entry, strata_async_wake);
+	/* Completing a wait that never got on the queue unhooks nothing. */
+	INIT_LIST_HEAD(&aw->entry.entry);
 	INIT_LIST_HEAD(&aw->link);
 	aw->table = table;
 	aw->packet.handle = value;

@@ -428,11 +428,13 @@ int strata_create_handle(struct strata_table *table, struct strata_object *obj,
 		strata_object_put(obj);
 		return -ENOMEM;
 	}
+	/* Once published another thread may close it: hold it to trace. */
+	strata_handle_get(h);
 	err = strata_table_add(table, h, value);
-	if (err) {
+	if (err)
 		strata_handle_drop(h);
-		return err;
-	}
-	trace_strata_cap_create(h);
-	return 0;
+	else
+		trace_strata_cap_create(h);
+	strata_handle_put(h);
+	return err;
 }
