@@ -216,4 +216,24 @@ static inline int cap_wait_until_blocked(const int *tidp)
 	return -ETIMEDOUT;
 }
 
+/* The value of @key in @fd's fdinfo, copied into @out; NULL if absent. */
+static inline char *cap_fdinfo_field(int fd, const char *key, char *out, size_t size)
+{
+	char buf[2048], want[64], *p, *end;
+
+	if (cap_read_fdinfo(fd, buf, sizeof(buf)))
+		return NULL;
+	snprintf(want, sizeof(want), "\n%s:\t", key);
+	p = strstr(buf, want);
+	if (!p)
+		return NULL;
+	p += strlen(want);
+	end = strchr(p, '\n');
+	if (!end || (size_t)(end - p) >= size)
+		return NULL;
+	memcpy(out, p, end - p);
+	out[end - p] = '\0';
+	return out;
+}
+
 #endif /* _STRATA_SELFTESTS_CAP_COMMON_H */

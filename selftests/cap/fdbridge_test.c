@@ -35,25 +35,6 @@ FIXTURE_TEARDOWN(bridge)
 }
 
 /* The value of the line "@key:\t..." of /proc/self/fdinfo/@fd, or NULL. */
-static char *fdinfo_field(int fd, const char *key, char *out, size_t size)
-{
-	char buf[2048], want[64], *p, *end;
-
-	if (cap_read_fdinfo(fd, buf, sizeof(buf)))
-		return NULL;
-	snprintf(want, sizeof(want), "\n%s:\t", key);
-	p = strstr(buf, want);
-	if (!p)
-		return NULL;
-	p += strlen(want);
-	end = strchr(p, '\n');
-	if (!end || (size_t)(end - p) >= size)
-		return NULL;
-	memcpy(out, p, end - p);
-	out[end - p] = '\0';
-	return out;
-}
-
 TEST_F(bridge, export_needs_the_transfer_right)
 {
 	struct strata_cap_handle_info info;
@@ -281,14 +262,14 @@ TEST_F(bridge, fdinfo_of_an_exported_fd_describes_the_handle)
 	efd = strata_handle_export(self->fd, h, rights, O_CLOEXEC);
 	ASSERT_LE(0, efd);
 	snprintf(want, sizeof(want), "%llu", (unsigned long long)info.koid);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-koid", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-koid", val, sizeof(val)));
 	EXPECT_STREQ(want, val);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-type", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-type", val, sizeof(val)));
 	EXPECT_STREQ("event", val);
 	snprintf(want, sizeof(want), "0x%x", rights);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-rights", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-rights", val, sizeof(val)));
 	EXPECT_STREQ(want, val);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-revoked", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-revoked", val, sizeof(val)));
 	EXPECT_STREQ("0", val);
 	close(efd);
 
@@ -297,17 +278,17 @@ TEST_F(bridge, fdinfo_of_an_exported_fd_describes_the_handle)
 	efd = strata_handle_export(self->fd, e1, STRATA_RIGHT_SAME_RIGHTS,
 				   O_CLOEXEC);
 	ASSERT_LE(0, efd);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-type", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-type", val, sizeof(val)));
 	EXPECT_STREQ("eventpair", val);
 	snprintf(want, sizeof(want), "0x%x", STRATA_DEFAULT_EVENTPAIR_RIGHTS);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-rights", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-rights", val, sizeof(val)));
 	EXPECT_STREQ(want, val);
 	close(efd);
 	ASSERT_EQ(0, strata_channel_create(self->fd, &c0, &c1));
 	efd = strata_handle_export(self->fd, c1, STRATA_RIGHT_SAME_RIGHTS,
 				   O_CLOEXEC);
 	ASSERT_LE(0, efd);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-type", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-type", val, sizeof(val)));
 	EXPECT_STREQ("channel", val);
 	close(efd);
 }
@@ -323,16 +304,16 @@ TEST_F(bridge, fdinfo_of_the_table_counts_exported_handles_out)
 	ASSERT_EQ(0, strata_event_create(self->fd, &h1));
 	ASSERT_EQ(0, strata_event_create(self->fd, &h2));
 	snprintf(want, sizeof(want), "%llu", (unsigned long long)tinfo.koid);
-	ASSERT_NE(NULL, fdinfo_field(self->fd, "strata-table-koid", val,
+	ASSERT_NE(NULL, cap_fdinfo_field(self->fd, "strata-table-koid", val,
 				     sizeof(val)));
 	EXPECT_STREQ(want, val);
-	ASSERT_NE(NULL, fdinfo_field(self->fd, "strata-handles", val,
+	ASSERT_NE(NULL, cap_fdinfo_field(self->fd, "strata-handles", val,
 				     sizeof(val)));
 	EXPECT_STREQ("2", val);
 	efd = strata_handle_export(self->fd, h1, STRATA_RIGHT_SAME_RIGHTS,
 				   O_CLOEXEC);
 	ASSERT_LE(0, efd);
-	ASSERT_NE(NULL, fdinfo_field(self->fd, "strata-handles", val,
+	ASSERT_NE(NULL, cap_fdinfo_field(self->fd, "strata-handles", val,
 				     sizeof(val)));
 	EXPECT_STREQ("1", val);
 	close(efd);

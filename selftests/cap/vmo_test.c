@@ -922,25 +922,6 @@ TEST_F(vmo, mapping_outlives_revocation_of_its_handle)
 }
 
 /* The value of the line "@key:\t..." of /proc/self/fdinfo/@fd, or NULL. */
-static char *fdinfo_field(int fd, const char *key, char *out, size_t size)
-{
-	char buf[2048], want[64], *p, *end;
-
-	if (cap_read_fdinfo(fd, buf, sizeof(buf)))
-		return NULL;
-	snprintf(want, sizeof(want), "\n%s:\t", key);
-	p = strstr(buf, want);
-	if (!p)
-		return NULL;
-	p += strlen(want);
-	end = strchr(p, '\n');
-	if (!end || (size_t)(end - p) >= size)
-		return NULL;
-	memcpy(out, p, end - p);
-	out[end - p] = '\0';
-	return out;
-}
-
 TEST_F(vmo, fdinfo_of_an_exported_vmo_shows_its_size)
 {
 	char val[64], want[32];
@@ -956,16 +937,16 @@ TEST_F(vmo, fdinfo_of_an_exported_vmo_shows_its_size)
 				   O_CLOEXEC);
 	ASSERT_LE(0, efd);
 
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-type", val, sizeof(val)));
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-type", val, sizeof(val)));
 	EXPECT_STREQ("vmo", val);
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-vmo-size", val,
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-vmo-size", val,
 				     sizeof(val)));
 	snprintf(want, sizeof(want), "%ld", 2 * self->page);
 	EXPECT_STREQ(want, val);
 
 	/* The size is read live: a resize through another handle shows. */
 	ASSERT_EQ(0, strata_vmo_set_size(self->fd, h, 5 * self->page));
-	ASSERT_NE(NULL, fdinfo_field(efd, "strata-vmo-size", val,
+	ASSERT_NE(NULL, cap_fdinfo_field(efd, "strata-vmo-size", val,
 				     sizeof(val)));
 	snprintf(want, sizeof(want), "%ld", 5 * self->page);
 	EXPECT_STREQ(want, val);
@@ -976,7 +957,7 @@ TEST_F(vmo, fdinfo_of_an_exported_vmo_shows_its_size)
 	e = strata_handle_export(self->fd, ev, STRATA_RIGHT_SAME_RIGHTS,
 				 O_CLOEXEC);
 	ASSERT_LE(0, e);
-	EXPECT_EQ(NULL, fdinfo_field(e, "strata-vmo-size", val, sizeof(val)));
+	EXPECT_EQ(NULL, cap_fdinfo_field(e, "strata-vmo-size", val, sizeof(val)));
 	close(e);
 }
 

@@ -398,46 +398,40 @@ static int elf_has_interp(int fd, const unsigned char *ident)
 	__u64 phoff;
 	__u16 phnum;
 
+	/* p_type is the first word of a program header in both classes. */
 	if (ident[EI_CLASS] == ELFCLASS64) {
 		Elf64_Ehdr eh;
-		Elf64_Phdr ph;
 
 		if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
 			return -ENOEXEC;
 		phoff = eh.e_phoff;
 		phnum = eh.e_phnum;
 		phsize = eh.e_phentsize;
-		if (phsize < sizeof(ph))
+		if (phsize < sizeof(Elf64_Phdr))
 			return phnum ? -ENOEXEC : 0;
-		for (i = 0; i < phnum; i++) {
-			n = pread(fd, &ph, sizeof(ph), phoff + i * phsize);
-			if (n != sizeof(ph))
-				return -ENOEXEC;
-			if (ph.p_type == PT_INTERP)
-				return 1;
-		}
-		return 0;
 	} else if (ident[EI_CLASS] == ELFCLASS32) {
 		Elf32_Ehdr eh;
-		Elf32_Phdr ph;
 
 		if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
 			return -ENOEXEC;
 		phoff = eh.e_phoff;
 		phnum = eh.e_phnum;
 		phsize = eh.e_phentsize;
-		if (phsize < sizeof(ph))
+		if (phsize < sizeof(Elf32_Phdr))
 			return phnum ? -ENOEXEC : 0;
-		for (i = 0; i < phnum; i++) {
-			n = pread(fd, &ph, sizeof(ph), phoff + i * phsize);
-			if (n != sizeof(ph))
-				return -ENOEXEC;
-			if (ph.p_type == PT_INTERP)
-				return 1;
-		}
-		return 0;
+	} else {
+		return -ENOEXEC;
 	}
-	return -ENOEXEC;
+	for (i = 0; i < phnum; i++) {
+		Elf32_Word type;
+
+		n = pread(fd, &type, sizeof(type), phoff + i * phsize);
+		if (n != sizeof(type))
+			return -ENOEXEC;
+		if (type == PT_INTERP)
+			return 1;
+	}
+	return 0;
 }
 
 /*
