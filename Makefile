@@ -44,7 +44,7 @@ Q := @
 MAKEFLAGS += --no-print-directory
 endif
 
-AREAS	:= cap
+AREAS	:= cap tier
 MODULES	:= $(foreach a,$(AREAS),kmod/$(a)/strata_$(a).ko)
 
 USER_OUT := $(BUILD)/user

@@ -4,13 +4,15 @@
  *
  * Every function returns 0 (or a non-negative value where it says so) on
  * success and a negative errno on failure, as libbpf does; errno is also
- * set.  The structures are those of <strata/cap.h>.
+ * set.  The structures are those of <strata/cap.h> and <strata/tier.h>.
  */
 #ifndef _STRATA_LIBSTRATA_H
 #define _STRATA_LIBSTRATA_H
 
+#include <sys/types.h>
 #include <linux/types.h>
 #include <strata/cap.h>
+#include <strata/tier.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +107,37 @@ int strata_vmo_map(int table, __u32 handle, __u32 prot, __u64 offset,
  */
 int strata_sandbox_enter(int table);
 int strata_sandbox_status(int table);
+
+/*
+ * Tiered memory (<strata/tier.h>).  strata_tier_open() returns an fd of
+ * STRATA_TIER_DEV, read-write when the caller may have it, else read-only
+ * (enough for info, list and stats).
+ */
+int strata_tier_open(void);
+/*
+ * Fill @info; @nodes (may be NULL when @cap is 0) gets up to @cap nodes,
+ * info->nr_nodes says how many exist.
+ */
+int strata_tier_info(int fd, struct strata_tier_info *info,
+		     struct strata_tier_node *nodes, __u32 cap);
+/* @quota in bytes, or STRATA_TIER_QUOTA_NONE; the new id in @id. */
+int strata_tier_register_pid(int fd, pid_t pid, __u64 quota, __u32 *id);
+int strata_tier_register_pidfd(int fd, int pidfd, __u64 quota, __u32 *id);
+/* @path: a cgroup v2 directory, e.g. /sys/fs/cgroup/app.slice */
+int strata_tier_register_cgroup(int fd, const char *path, __u64 quota,
+				__u32 *id);
+int strata_tier_unregister(int fd, __u32 id);
+int strata_tier_set_quota(int fd, __u32 id, __u64 quota);
+/* Returns the number of registrations; up to @cap ids go to @ids. */
+int strata_tier_list(int fd, __u32 *ids, __u32 cap);
+int strata_tier_stats(int fd, __u32 id, struct strata_tier_stats *stats);
+/*
+ * Node roles: @fast and @slow are arrays of node ids (@nr_fast, @nr_slow
+ * entries); strata_tier_nodes_auto() returns to discovery.
+ */
+int strata_tier_set_nodes(int fd, const int *fast, unsigned int nr_fast,
+			  const int *slow, unsigned int nr_slow);
+int strata_tier_nodes_auto(int fd);
 
 /* Name of an object type ("event", ...), or "unknown". */
 const char *strata_obj_type_name(__u32 type);

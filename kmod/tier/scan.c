@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * strata_tier - accessed-bit scanning
+ *
+ * A round walks the anonymous private mappings of an address space under
+ * mmap_read_lock, tests and clears the accessed bit of every present page
+ * and shifts it into the page's history.  Page tables are walked with
+ * apply_to_existing_page_range(), which refuses huge PMDs: those are found
+ * first, by hand, and their single accessed bit is handled under the PMD
+ * lock for all the pages of the huge page.  The TLBs are flushed once per
+ * round, after which the CPU sets the bits again on the next access.
+ */
+
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <asm/tlbflush.h>
+
+#include "tier.h"
+
+/* where[] value of a page the PTE walk has not reached (yet) */
+#define TIER_WHERE_UNSEEN	0xff
+
+struct tier_walk {
+	struct tier_region *r;
+	struct tier_scan *scan;
+};
+
+static u8 tier_where(const struct tier_nodes *nodes, int nid)
+{
+	if (node_isset(nid, nodes->fast))
+		return TIER_WHERE_FAST;
+	if (node_isset(nid, nodes->slow))
+		return TIER_WHERE_SLOW;
+	return TIER_WHERE_OTHER;
+}
+
+static inline unsigned int tier_index(unsigned long addr)
+{
+	return (addr & (TIER_REGION_SIZE - 1)) >> PAGE_SHIFT;
+}
+
+static void tier_note(struct tier_region *r, unsigned int i, bool young,
+		      u8 where)
+{
+	r->hist[i] = (r->hist[i] >> 1) | (young ? 0x80 : 0);
+	if (r->seen[i] < U8_MAX)
+		r->seen[i]++;
+	r->where[i] = where;
+}
+
+static void tier_note_absent(struct tier_region *r, unsigned int i)
+{
+	r->hist[i] = 0;
+	r->seen[i] = 0;
+	r->where[i] = TIER_WHERE_NONE;
+}
+
+static u8 tier_folio_flags(struct folio *folio)
+{
+	u8 flags = 0;
+
+	if (folio_test_large(folio))
+		flags |= TIER_PAGE_THP;
+	if (folio_test_ksm(folio))
+		flags |= TIER_PAGE_KSM;
+	if (folio_maybe_dma_pinned(folio))
+		flags |= TIER_PAGE_PINNED;
+	return flags;
+}
+
+/* apply_to_existing_page_range() callback, under the PTE lock. */
+static int tier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct tier_walk *w = data;
+	unsigned int i = tier_index(addr);
+	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
+	unsigned long pfn;
+	bool young;
+
+	if (!pte_present(pte))
+		goto absent;
+	pfn = pte_pfn(pte);
+	if (is_zero_pfn(pfn) || !pfn_valid(pfn))
+		goto absent;
+	folio = page_folio(pfn_to_page(pfn));
+	if (!folio_test_anon(folio))
+		goto absent;
+	/* What ptep_test_and_clear_young() does; it is not exported. */
+	young = pte_young(pte) &&
+		test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				   (unsigned long *)&ptep->pte);
+	tier_note(w->r, i, young,
+		  tier_where(w->scan->nodes, folio_nid(folio)) |
+		  tier_folio_flags(folio));
+	w->scan->scanned++;
+	w->scan->young += young;
+	return 0;
+absent:
+	tier_note_absent(w->r, i);
+	return 0;
+}
+
+/*
+ * A huge PMD: one accessed bit for all its pages.  Returns false when it
+ * was split under us (the caller walks the PTEs instead).
+ */
+static bool tier_scan_huge(struct mm_struct *mm, pmd_t *pmd,
+			   unsigned long addr, unsigned long end,
+			   struct tier_walk *w)
+{
+	struct folio *folio;
+	spinlock_t *ptl;
+	bool young;
+	u8 where;
+
+	ptl = pmd_lock(mm, pmd);
+	if (!pmd_trans_huge(*pmd)) {
+		spin_unlock(ptl);
+		return false;
+	}
+	folio = page_folio(pmd_page(*pmd));
+	if (!folio_test_anon(folio)) {		/* the huge zero page */
+		spin_unlock(ptl);
+		for (; addr < end; addr += PAGE_SIZE)
+			tier_note_absent(w->r, tier_index(addr));
+		return true;
+	}
+	young = pmd_young(*pmd) &&
+		test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				   (unsigned long *)&pmd->pmd);
+	where = tier_where(w->scan->nodes, folio_nid(folio)) |
+		tier_folio_flags(folio);
+	spin_unlock(ptl);
+
+	for (; addr < end; addr += PAGE_SIZE) {
+		tier_note(w->r, tier_index(addr), young, where);
+		w->scan->scanned++;
+		w->scan->young += young;
+	}
+	return true;
+}
+
+/* Find the PMD mapping @addr, or NULL when a level above is empty. */
+static pmd_t *tier_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* Scan [addr, end), inside one region and one VMA. */
+static void tier_scan_range(struct mm_struct *mm, unsigned long addr,
+			    unsigned long end, struct tier_walk *w)
+{
+	unsigned long a;
+	pmd_t *pmd, val;
+
+	pmd = tier_pmd(mm, addr);
+	if (!pmd)
+		goto absent;
+again:
+	val = pmdp_get_lockless(pmd);
+	/* Not present: empty, or a huge page under migration. */
+	if (pmd_none(val) || !pmd_present(val))
+		goto absent;
+	if (pmd_trans_huge(val)) {
+		if (tier_scan_huge(mm, pmd, addr, end, w))
+			return;
+		goto again;
+	}
+	if (pmd_bad(val))
+		goto absent;
+
+	/*
+	 * A page table.  Under mmap_read_lock it cannot turn into a huge
+	 * PMD (collapsing takes the lock for writing), so the walk below
+	 * never meets one.  Pages it does not call us for are absent.
+	 */
+	for (a = addr; a < end; a += PAGE_SIZE)
+		w->r->where[tier_index(a)] = TIER_WHERE_UNSEEN;
+	apply_to_existing_page_range(mm, addr, end - addr, tier_scan_pte, w);
+	for (a = addr; a < end; a += PAGE_SIZE)
+		if (w->r->where[tier_index(a)] == TIER_WHERE_UNSEEN)
+			tier_note_absent(w->r, tier_index(a));
+	return;
+absent:
+	for (a = addr; a < end; a += PAGE_SIZE)
+		tier_note_absent(w->r, tier_index(a));
+}
+
+static struct tier_region *tier_region_get(struct tier_space *space,
+					   unsigned long addr, u64 round)
+{
+	unsigned long idx = addr >> TIER_REGION_SHIFT;
+	struct tier_region *r = xa_load(&space->regions, idx);
+
+	if (!r) {
+		r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+		if (!r)
+			return NULL;
+		r->start = idx << TIER_REGION_SHIFT;
+		if (xa_err(xa_store(&space->regions, idx, r,
+				    GFP_KERNEL_ACCOUNT))) {
+			kfree(r);
+			return NULL;
+		}
+	}
+	if (r->round != round) {
+		/* Pages outside the mappings scanned this round are absent. */
+		memset(r->where, TIER_WHERE_NONE, sizeof(r->where));
+		r->round = round;
+	}
+	return r;
+}
+
+static bool tier_vma_scannable(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma) &&
+	       !(vma->vm_flags & (VM_SHARED | VM_HUGETLB | VM_PFNMAP |
+				  VM_MIXEDMAP | VM_IO));
+}
+
+/**
+ * tier_scan_space() - one round of accessed-bit scanning
+ * @space: the address space
+ * @scan: round number in, page counts out (added to)
+ *
+ * Regions no longer mapped are dropped.
+ * Return: 0, or -ESRCH when the address space is gone.
+ */
+int tier_scan_space(struct tier_space *space, struct tier_scan *scan)
+{
+	struct mm_struct *mm = space->mm;
+	struct vm_area_struct *vma;
+	struct tier_region *r;
+	unsigned long idx;
+	struct tier_walk w = { .scan = scan };
+
+	if (READ_ONCE(space->dead) || !mmget_not_zero(mm))
+		return -ESRCH;
+	mmap_read_lock(mm);
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			unsigned long addr, next;
+
+			if (!tier_vma_scannable(vma))
+				continue;
+			for (addr = vma->vm_start; addr < vma->vm_end;
+			     addr = next) {
+				next = min((addr | (TIER_REGION_SIZE - 1)) + 1,
+					   vma->vm_end);
+				w.r = tier_region_get(space, addr, scan->round);
+				if (!w.r)
+					break;
+				tier_scan_range(mm, addr, next, &w);
+			}
+			cond_resched();
+		}
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+
+	xa_for_each(&space->regions, idx, r) {
+		if (r->round != scan->round) {
+			xa_erase(&space->regions, idx);
+			kfree(r);
+		}
+	}
+	return 0;
+}
+
+/** tier_space_free_regions() - forget the history of an address space */
+void tier_space_free_regions(struct tier_space *space)
+{
+	struct tier_region *r;
+	unsigned long idx;
+
+	xa_for_each(&space->regions, idx, r)
+		kfree(r);
+	xa_destroy(&space->regions);
+}
+
+static void tier_flush_local(void *unused)
+{
+	__flush_tlb_all();
+}
+
+/**
+ * tier_flush_tlbs() - flush every CPU's TLB
+ *
+ * flush_tlb_mm_range() is not exported; __flush_tlb_all() is, for the
+ * local CPU: run it everywhere, once per round.
+ */
+void tier_flush_tlbs(void)
+{
+	on_each_cpu(tier_flush_local, NULL, 1);
+}
