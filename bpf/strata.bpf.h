@@ -19,6 +19,8 @@
 #define EINVAL		22
 #define EKEYREVOKED	128
 
+struct strata_handle;
+
 /* strata_cap's kfuncs: for strata_cap_ops callbacks ... */
 extern __u32 bpf_strata_handle_type(const struct strata_handle *h) __ksym;
 extern __u32 bpf_strata_handle_rights(const struct strata_handle *h) __ksym;
@@ -26,5 +28,9 @@ extern __u64 bpf_strata_handle_koid(const struct strata_handle *h) __ksym;
 extern __s32 bpf_strata_handle_owner(const struct strata_handle *h) __ksym;
 /* ... and for LSM programs. */
 extern __s64 bpf_strata_file_rights(struct file *file) __ksym;
+
+/* strata_tier's kfuncs, for strata_tier_ops callbacks. */
+extern __u64 bpf_strata_tier_stat(__u32 reg_id, __u32 item) __ksym;
+extern __s32 bpf_strata_tier_node_role(__u32 nid) __ksym;
 
 #endif /* _STRATA_BPF_H */

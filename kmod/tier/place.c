@@ -29,11 +29,12 @@
 #include "trace.h"
 
 /*
- * Selection keys: 256 for the hotness of promotion candidates, 512 for the
- * demotion order (cold pages first, then the rest by history).
+ * Selection keys: the history of promotion candidates (hottest first), and
+ * class * 256 + history for the demotion order (cold pages first, then
+ * warm, then hot ones, each from the least recently used).
  */
 #define TIER_KEYS_UP	256
-#define TIER_KEYS_DOWN	512
+#define TIER_KEYS_DOWN	(3 * 256)
 
 struct tier_plan {
 	u32 up_hist[TIER_KEYS_UP];
@@ -151,12 +152,8 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 				     !READ_ONCE(tier_thp_split)))
 					continue;
 				p->fast_movable++;
-				if (class == STRATA_TIER_COLD) {
-					p->cold_fast++;
-					p->down_hist[r->hist[i]]++;
-				} else {
-					p->down_hist[256 + r->hist[i]]++;
-				}
+				p->cold_fast += class == STRATA_TIER_COLD;
+				p->down_hist[class * 256 + r->hist[i]]++;
 			}
 		}
 	}
@@ -303,8 +300,7 @@ static void tier_pick(struct tier_reg *reg, struct tier_plan *p, bool up)
 				} else {
 					if (place != TIER_WHERE_FAST)
 						continue;
-					if (r->class[i] != STRATA_TIER_COLD)
-						key += 256;
+					key += r->class[i] * 256;
 					if (!tier_take(key, p->down_thr,
 						       &p->down_at_thr, false))
 						continue;
@@ -383,7 +379,8 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 	};
 	struct tier_space *space;
 	struct tier_plan *p;
-	u64 over, qroom, room, up, ex, rate, down = 0, promoted = 0;
+	u64 over, qroom, room, fit, budget, up, ex, rate;
+	u64 down = 0, promoted = 0;
 	int up_target, down_target;
 	bool bpf = tier_policy_classify_active(), busy;
 
@@ -413,31 +410,35 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 		rate -= min(rate, over);
 	}
 
-	/* 2. Promote into free room within the quota. */
+	/*
+	 * 2. Promote into free room within the quota, and 3. exchange what
+	 * does not fit against cold fast pages, two moves each.  The
+	 * policy's promotion budget covers both.  No exchange in a round
+	 * that cut down to the quota: the demotion order is stale then, and
+	 * the next round comes at once.
+	 */
 	qroom = info.quota_pages > p->fast - down ?
 		info.quota_pages - (p->fast - down) : 0;
-	up = tier_budget(true, &info, min3(p->hot_slow, min(room, qroom),
-					   rate));
-
-	/*
-	 * 3. Exchange the rest against cold fast pages, two moves each.
-	 * Not in a round that cut down to the quota: the demotion order is
-	 * stale then, and the next round comes at once.
-	 */
-	ex = p->hot_slow > up ? p->hot_slow - up : 0;
+	fit = min(room, qroom);
+	budget = tier_budget(true, &info, p->hot_slow);
+	up = min3(p->hot_slow, fit, min(rate, budget));
+	ex = p->hot_slow > fit ? p->hot_slow - fit : 0;
 	ex = min3(ex, p->cold_fast, (rate - up) / 2);
-	ex = tier_budget(false, &info, ex);
+	ex = tier_budget(false, &info, min(ex, budget - up));
 	if (ex && !over && down_target != NUMA_NO_NODE) {
 		/* Only cold pages make way for hot ones. */
-		memset(p->down_hist + 256, 0, 256 * sizeof(u32));
+		memset(p->down_hist + 256, 0, 2 * 256 * sizeof(u32));
 		ex = tier_move(reg, p, false, ex, down_target);
 		down += ex;
 	} else {
 		ex = 0;
 	}
 	if (up + ex) {
-		if (ex)		/* room changed */
-			up_target = tier_pick_target(&nodes->fast, true);
+		/* The exchange freed room: on the node it demoted from. */
+		if (ex && up_target == NUMA_NO_NODE)
+			up_target = tier_pick_target(&nodes->fast, false);
+		if (ex && up_target == NUMA_NO_NODE)
+			up_target = first_node(nodes->fast);
 		promoted = tier_move(reg, p, true, up + ex, up_target);
 	}
 

@@ -122,7 +122,7 @@ __bpf_kfunc_start_defs();
 /**
  * bpf_strata_tier_stat() - a counter of a registration
  * @reg_id: the registration
- * @item: enum strata_tier_stat_item
+ * @item: STRATA_TIER_STAT_*
  *
  * Return: the counter, or 0 for an unknown registration or item.
  */

@@ -24,16 +24,12 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include "tier_policy.h"
 
 #define STRATA_TIER_DEV		"/dev/strata/tier"
 
 /* ioctl magic shared by all strata modules; tier uses 0x40-0x5f. */
 #define STRATA_TIER_IOC_MAGIC	0xBA
-
-/* Role of a memory node (struct strata_tier_node.role). */
-#define STRATA_TIER_ROLE_FAST	0	/* pages are promoted to it */
-#define STRATA_TIER_ROLE_SLOW	1	/* pages are demoted to it */
-#define STRATA_TIER_ROLE_NONE	2	/* left alone (by an override) */
 
 /* struct strata_tier_node.flags */
 /* The node has CPUs. */
@@ -244,30 +240,5 @@ struct strata_tier_stats {
 /* The size in the number is that of the first version of the struct. */
 #define STRATA_TIER_IOC_STATS	_IOWR(STRATA_TIER_IOC_MAGIC, 0x46, \
 				      struct strata_tier_stats)
-
-/*
- * Classes a policy's classify() returns (see struct strata_tier_ops in
- * Documentation/tier.rst).  A hot page on the slow tier is promoted; a cold
- * page on the fast tier may be demoted to make room; warm pages stay where
- * they are, which is the hysteresis that keeps pages from ping-ponging.
- */
-#define STRATA_TIER_COLD	0
-#define STRATA_TIER_WARM	1
-#define STRATA_TIER_HOT		2
-
-/* Counter indexes for the kfunc bpf_strata_tier_stat(). */
-enum strata_tier_stat_item {
-	STRATA_TIER_STAT_ROUNDS,
-	STRATA_TIER_STAT_SCANNED,
-	STRATA_TIER_STAT_YOUNG,
-	STRATA_TIER_STAT_PROMOTED,
-	STRATA_TIER_STAT_DEMOTED,
-	STRATA_TIER_STAT_FAILED,
-	STRATA_TIER_STAT_FAST_PAGES,
-	STRATA_TIER_STAT_SLOW_PAGES,
-	STRATA_TIER_STAT_HOT_PAGES,
-	STRATA_TIER_STAT_QUOTA_PAGES,
-	STRATA_TIER_STAT_NR,
-};
 
 #endif /* _UAPI_STRATA_TIER_H */
