@@ -28,14 +28,17 @@
 			 __GFP_NOWARN | __GFP_NORETRY)
 
 /**
- * tier_migrate_range() - move the pages of a range to @move->target
+ * tier_migrate_range() - move the pages of a range to a node
  * @vma: the anonymous VMA holding the range
  * @start: first address (page-aligned)
  * @npages: number of pages, at most TIER_REGION_PAGES, inside @vma
- * @move: target node and buffers in; counts added to, @done set per page
+ * @target: the node, or NULL to move nothing: that only splits the huge
+ *	pages of the range (migrate_vma_setup() splits what it collects)
+ * @move: buffers in; counts added to, @done set per page moved
  */
 void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
-			unsigned long npages, struct tier_move *move)
+			unsigned long npages, const int *target,
+			struct tier_move *move)
 {
 	struct migrate_vma args = {
 		.vma = vma,
@@ -50,9 +53,12 @@ void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
 	bitmap_zero(move->done, TIER_REGION_PAGES);
 	memset(move->dst, 0, npages * sizeof(*move->dst));
 	if (migrate_vma_setup(&args)) {
-		move->failed += npages;
+		if (target)
+			move->failed += npages;
 		return;
 	}
+	if (!target)
+		goto finalize;
 
 	for (i = 0; i < npages; i++) {
 		struct page *spage = migrate_pfn_to_page(args.src[i]);
@@ -60,9 +66,9 @@ void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
 
 		if (!spage || !(args.src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		if (page_to_nid(spage) == move->target)
+		if (page_to_nid(spage) == *target)
 			continue;
-		dpage = alloc_pages_node(move->target, TIER_GFP, 0);
+		dpage = alloc_pages_node(*target, TIER_GFP, 0);
 		if (!dpage)
 			continue;
 		lock_page(dpage);
@@ -76,7 +82,10 @@ void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
 			move->moved++;
 		}
 	}
+finalize:
 	migrate_vma_finalize(&args);
+	if (!target)
+		return;
 	/* The rest were pinned, busy, raced with a fault or had no page. */
 	move->failed += npages - bitmap_weight(move->done, npages);
 }

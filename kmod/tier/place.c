@@ -92,7 +92,8 @@ static u8 tier_unmovable(struct tier_plan *p, u8 where)
 		p->skip_ksm++;
 		return 1;
 	}
-	if ((where & TIER_PAGE_THP) && !READ_ONCE(tier_thp_split)) {
+	if ((where & TIER_PAGE_LARGE) ||
+	    ((where & TIER_PAGE_THP) && !READ_ONCE(tier_thp_split))) {
 		p->skip_thp++;
 		return 1;
 	}
@@ -147,7 +148,8 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 				p->up_hist[r->hist[i]]++;
 			} else if (place == TIER_WHERE_FAST) {
 				p->fast++;
-				if ((where & TIER_PAGE_UNMOVABLE) ||
+				if ((where & (TIER_PAGE_UNMOVABLE |
+					      TIER_PAGE_LARGE)) ||
 				    ((where & TIER_PAGE_THP) &&
 				     !READ_ONCE(tier_thp_split)))
 					continue;
@@ -215,6 +217,34 @@ static int tier_pick_target(const nodemask_t *mask, bool fast)
 }
 
 /*
+ * A huge page mapped by a PMD has one accessed bit for 512 pages: which of
+ * them are hot is unknown.  Split it (migrate_vma_setup() splits what it
+ * collects; given no destination, every page stays where it is), and let
+ * its pages earn their classes again from their own accessed bits, so that
+ * only the hot part goes up, or only the cold part down.  Returns the
+ * index after the huge page.
+ */
+static unsigned int tier_split_huge(struct vm_area_struct *vma,
+				    struct tier_region *r,
+				    struct tier_move *move)
+{
+	unsigned long start = max(vma->vm_start, r->start);
+	unsigned long end = min(vma->vm_end, r->start + TIER_REGION_SIZE);
+	unsigned int i;
+
+	tier_migrate_range(vma, start, (end - start) >> PAGE_SHIFT, NULL, move);
+	move->thp_split++;
+	for (i = 0; i < TIER_REGION_PAGES; i++) {
+		if (!(r->where[i] & TIER_PAGE_THP))
+			continue;
+		r->hist[i] = 0;
+		r->seen[i] = 0;
+		r->where[i] &= ~(TIER_PAGE_THP | TIER_PAGE_PICK);
+	}
+	return (end - r->start) >> PAGE_SHIFT;
+}
+
+/*
  * Move the picked pages of @space that sit in @from, in runs of
  * consecutive pages inside one region and one VMA.
  */
@@ -245,16 +275,16 @@ static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
 					      VM_MIXEDMAP | VM_IO)))
 				continue;
 			end = min(vma->vm_end, r->start + TIER_REGION_SIZE);
+			if (r->where[i] & TIER_PAGE_THP) {
+				j = tier_split_huge(vma, r, move);
+				continue;
+			}
 			while (start + (j - i) * PAGE_SIZE < end &&
 			       (r->where[j] & TIER_PAGE_PICK) &&
 			       (r->where[j] & TIER_WHERE_MASK) == from)
 				j++;
-			for (k = i; k < j; k++)
-				if (r->where[k] & TIER_PAGE_THP)
-					break;
-			if (k < j)	/* migrate_vma_setup() splits it */
-				move->thp_split++;
-			tier_migrate_range(vma, start, j - i, move);
+			tier_migrate_range(vma, start, j - i, &move->target,
+					   move);
 			for (k = 0; k < j - i; k++) {
 				if (!test_bit(k, move->done))
 					continue;
@@ -286,7 +316,8 @@ static void tier_pick(struct tier_reg *reg, struct tier_plan *p, bool up)
 				int key = r->hist[i];
 
 				r->where[i] = where;
-				if (where & TIER_PAGE_UNMOVABLE)
+				if (where & (TIER_PAGE_UNMOVABLE |
+					     TIER_PAGE_LARGE))
 					continue;
 				if ((where & TIER_PAGE_THP) &&
 				    !READ_ONCE(tier_thp_split))

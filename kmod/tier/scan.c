@@ -58,12 +58,12 @@ static void tier_note_absent(struct tier_region *r, unsigned int i)
 	r->where[i] = TIER_WHERE_NONE;
 }
 
-static u8 tier_folio_flags(struct folio *folio)
+static u8 tier_folio_flags(struct folio *folio, u8 large)
 {
 	u8 flags = 0;
 
 	if (folio_test_large(folio))
-		flags |= TIER_PAGE_THP;
+		flags |= large;
 	if (folio_test_ksm(folio))
 		flags |= TIER_PAGE_KSM;
 	if (folio_maybe_dma_pinned(folio))
@@ -71,36 +71,44 @@ static u8 tier_folio_flags(struct folio *folio)
 	return flags;
 }
 
-/* apply_to_existing_page_range() callback, under the PTE lock. */
+/*
+ * apply_to_existing_page_range() callback, under the PTE lock.  This runs
+ * for every page of every registered mapping each round: it does as little
+ * as it can.  In an anonymous private mapping a present page is anonymous
+ * or the zero page.  Whether the page can move (pinned, KSM, part of a
+ * large folio) is only looked up for possible candidates: fast pages, and
+ * slow pages used lately; the cold slow pages, most of them, are spared.
+ */
 static int tier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
 {
 	struct tier_walk *w = data;
+	struct tier_region *r = w->r;
 	unsigned int i = tier_index(addr);
 	pte_t pte = ptep_get(ptep);
-	struct folio *folio;
-	unsigned long pfn;
+	struct page *page;
 	bool young;
+	u8 where;
 
 	if (!pte_present(pte))
 		goto absent;
-	pfn = pte_pfn(pte);
-	if (is_zero_pfn(pfn) || !pfn_valid(pfn))
+	/* Special: the zero page (no other special page in such a VMA). */
+	if (pte_special(pte))
 		goto absent;
-	folio = page_folio(pfn_to_page(pfn));
-	if (!folio_test_anon(folio))
-		goto absent;
+	page = pfn_to_page(pte_pfn(pte));
 	/* What ptep_test_and_clear_young() does; it is not exported. */
 	young = pte_young(pte) &&
 		test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				   (unsigned long *)&ptep->pte);
-	tier_note(w->r, i, young,
-		  tier_where(w->scan->nodes, folio_nid(folio)) |
-		  tier_folio_flags(folio));
+	where = tier_where(w->scan->nodes, page_to_nid(page));
+	if (where == TIER_WHERE_FAST ||
+	    (where == TIER_WHERE_SLOW && (young || (r->hist[i] & 0xe0))))
+		where |= tier_folio_flags(page_folio(page), TIER_PAGE_LARGE);
+	tier_note(r, i, young, where);
 	w->scan->scanned++;
 	w->scan->young += young;
 	return 0;
 absent:
-	tier_note_absent(w->r, i);
+	tier_note_absent(r, i);
 	return 0;
 }
 
@@ -133,7 +141,7 @@ static bool tier_scan_huge(struct mm_struct *mm, pmd_t *pmd,
 		test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				   (unsigned long *)&pmd->pmd);
 	where = tier_where(w->scan->nodes, folio_nid(folio)) |
-		tier_folio_flags(folio);
+		tier_folio_flags(folio, TIER_PAGE_THP);
 	spin_unlock(ptl);
 
 	for (; addr < end; addr += PAGE_SIZE) {

@@ -28,10 +28,12 @@ enum {
 };
 
 /* Flags in tier_region.where[] beside the place. */
-#define TIER_PAGE_THP		0x04	/* part of a huge page */
+#define TIER_PAGE_THP		0x04	/* of a huge page mapped by a PMD */
 #define TIER_PAGE_PINNED	0x08
 #define TIER_PAGE_KSM		0x10
 #define TIER_PAGE_PICK		0x20	/* chosen to move this round */
+#define TIER_PAGE_LARGE		0x40	/* of a large folio mapped by PTEs:
+					 * migrate_vma_*() cannot move it */
 #define TIER_PAGE_UNMOVABLE	(TIER_PAGE_PINNED | TIER_PAGE_KSM)
 
 /**
@@ -205,7 +207,8 @@ struct tier_move {
 };
 
 void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
-			unsigned long npages, struct tier_move *move);
+			unsigned long npages, const int *target,
+			struct tier_move *move);
 
 /**
  * struct strata_tier_round - what a policy's budget callbacks see

@@ -189,7 +189,8 @@ struct strata_tier_list {
  * @failed: pages chosen for a move that did not move (raced with a
  *	fault, munmap or a new pin, or no free page on the target node)
  * @thp_split: huge pages split so that their hot or cold part could move
- * @skip_thp: huge pages left whole (module parameter thp_split=0)
+ * @skip_thp: pages not moved because they belong to a huge page left whole
+ *	(module parameter thp_split=N, or a large folio mapped by PTEs)
  * @skip_pinned: pages not moved because they are pinned (DMA, io_uring)
  * @skip_ksm: pages not moved because they are KSM-merged
  * @fast_pages: resident pages on the fast tier at the last round
