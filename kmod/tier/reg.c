@@ -443,7 +443,7 @@ void tier_reg_round(struct work_struct *work)
 	struct tier_space *space, *tmp;
 	struct tier_nodes nodes;
 	struct tier_scan scan = { .nodes = &nodes };
-	u64 t0;
+	u64 t0, t_moves;
 	bool busy;
 
 	mutex_lock(&tier_lock);
@@ -478,12 +478,15 @@ void tier_reg_round(struct work_struct *work)
 		tier_scan_space(space, &scan);
 	/* Cleared accessed bits count only once no TLB caches them. */
 	tier_flush_tlbs();
-	tier_stat_add(reg, scan_ns, ktime_get_ns() - t0);
 	tier_stat_set(reg, rounds, scan.round);
 	tier_stat_add(reg, scanned, scan.scanned);
 	tier_stat_add(reg, young, scan.young);
 
+	/* The round's CPU time but the moves' is the scanner's. */
+	t_moves = tier_stat_read(reg, migrate_ns);
 	busy = tier_place(reg, &nodes, scan.round);
+	t_moves = tier_stat_read(reg, migrate_ns) - t_moves;
+	tier_stat_add(reg, scan_ns, ktime_get_ns() - t0 - t_moves);
 	reg->interval_ms = tier_next_interval(reg, busy);
 	trace_strata_tier_scan(reg->id, scan.round, scan.scanned, scan.young,
 			       tier_stat_read(reg, hot_pages),

@@ -23,6 +23,9 @@
 /* where[] value of a page the PTE walk has not reached (yet) */
 #define TIER_WHERE_UNSEEN	0xff
 
+/* A region's page-table entries are walked at least every this many rounds. */
+#define TIER_FULL_WALK		8
+
 struct tier_walk {
 	struct tier_region *r;
 	struct tier_scan *scan;
@@ -152,6 +155,23 @@ static bool tier_scan_huge(struct mm_struct *mm, pmd_t *pmd,
 	return true;
 }
 
+/* Nothing in [addr, end) was accessed: every present page gets older. */
+static void tier_age(struct tier_region *r, unsigned long addr,
+		     unsigned long end, struct tier_scan *scan)
+{
+	unsigned int i;
+
+	for (; addr < end; addr += PAGE_SIZE) {
+		i = tier_index(addr);
+		if ((r->where[i] & TIER_WHERE_MASK) == TIER_WHERE_NONE)
+			continue;
+		r->hist[i] >>= 1;
+		if (r->seen[i] < U8_MAX)
+			r->seen[i]++;
+		scan->scanned++;
+	}
+}
+
 /* Find the PMD mapping @addr, or NULL when a level above is empty. */
 static pmd_t *tier_pmd(struct mm_struct *mm, unsigned long addr)
 {
@@ -176,7 +196,9 @@ static void tier_scan_range(struct mm_struct *mm, unsigned long addr,
 {
 	unsigned long a;
 	pmd_t *pmd, val;
+	bool young;
 
+	bitmap_set(w->r->covered, tier_index(addr), (end - addr) >> PAGE_SHIFT);
 	pmd = tier_pmd(mm, addr);
 	if (!pmd)
 		goto absent;
@@ -194,9 +216,26 @@ again:
 		goto absent;
 
 	/*
-	 * A page table.  Under mmap_read_lock it cannot turn into a huge
-	 * PMD (collapsing takes the lock for writing), so the walk below
-	 * never meets one.  Pages it does not call us for are absent.
+	 * A page table.  x86 sets the accessed bit of the PMD entry too on
+	 * a walk through it (MGLRU relies on the same): when it is clear, no
+	 * page of the region was touched since the last round and the PTE
+	 * walk can be skipped.  Where the pages are may still change without
+	 * an access (reclaim, madvise), so every region is walked now and
+	 * then all the same.
+	 */
+	young = !arch_has_hw_nonleaf_pmd_young() ||
+		test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pmd->pmd);
+	if (!young && w->r->walked &&
+	    w->scan->round - w->r->walked < TIER_FULL_WALK) {
+		tier_age(w->r, addr, end, w->scan);
+		return;
+	}
+	w->r->walked = w->scan->round;
+
+	/*
+	 * Under mmap_read_lock the page table cannot turn into a huge PMD
+	 * (collapsing takes the lock for writing), so the walk below never
+	 * meets one.  Pages it does not call us for are absent.
 	 */
 	for (a = addr; a < end; a += PAGE_SIZE)
 		w->r->where[tier_index(a)] = TIER_WHERE_UNSEEN;
@@ -228,8 +267,7 @@ static struct tier_region *tier_region_get(struct tier_space *space,
 		}
 	}
 	if (r->round != round) {
-		/* Pages outside the mappings scanned this round are absent. */
-		memset(r->where, TIER_WHERE_NONE, sizeof(r->where));
+		bitmap_zero(r->covered, TIER_REGION_PAGES);
 		r->round = round;
 	}
 	return r;
@@ -284,11 +322,17 @@ int tier_scan_space(struct tier_space *space, struct tier_scan *scan)
 	mmap_read_unlock(mm);
 	mmput(mm);
 
+	/* Pages outside the mappings scanned this round are absent. */
 	xa_for_each(&space->regions, idx, r) {
+		unsigned int i;
+
 		if (r->round != scan->round) {
 			xa_erase(&space->regions, idx);
 			kfree(r);
+			continue;
 		}
+		for_each_clear_bit(i, r->covered, TIER_REGION_PAGES)
+			tier_note_absent(r, i);
 	}
 	return 0;
 }

@@ -40,6 +40,8 @@ enum {
  * struct tier_region - access history of the pages of 2 MiB of memory
  * @start: first address (region-aligned)
  * @round: the last scan round that saw the region mapped
+ * @walked: the last round that walked its page-table entries
+ * @covered: per page, whether this round's mappings cover it
  * @hist: per page, one bit per round, bit 7 the latest: accessed or not
  * @seen: per page, rounds it has been observed present (saturates)
  * @where: per page, TIER_WHERE_* | TIER_PAGE_*
@@ -48,6 +50,8 @@ enum {
 struct tier_region {
 	unsigned long start;
 	u64 round;
+	u64 walked;
+	DECLARE_BITMAP(covered, TIER_REGION_PAGES);
 	u8 hist[TIER_REGION_PAGES];
 	u8 seen[TIER_REGION_PAGES];
 	u8 where[TIER_REGION_PAGES];
