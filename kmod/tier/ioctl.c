@@ -39,12 +39,12 @@ static long tier_ioc_info(struct strata_tier_info __user *uarg)
 
 	tier_nodes_get(&nodes);
 	for_each_node_state(nid, N_MEMORY) {
-		if (n < info.nr_nodes) {
-			if (tier_node_info(nid, &node, &nodes))
-				continue;
-			if (copy_to_user(&unodes[n], &node, sizeof(node)))
-				return -EFAULT;
-		}
+		/* A node going offline under us is left out of both counts. */
+		if (tier_node_info(nid, &node, &nodes))
+			continue;
+		if (n < info.nr_nodes &&
+		    copy_to_user(&unodes[n], &node, sizeof(node)))
+			return -EFAULT;
 		n++;
 	}
 	info.nr_nodes = n;

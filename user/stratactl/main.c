@@ -18,11 +18,17 @@ bool pretty_output;
 static const char usage_text[] =
 "Usage: stratactl [OPTIONS] OBJECT COMMAND [ARGS]\n"
 "\n"
-"OBJECT := { status | cap | sandbox }\n"
+"OBJECT := { status | cap | sandbox | tier }\n"
 "  status            which strata modules are loaded, with BTF or not\n"
 "  cap stat          live handle tables, handles and objects; limits\n"
 "  sandbox show      capability mode: programs loaded, refusals\n"
 "  sandbox run       run a program in capability mode with handles\n"
+"  tier show         memory tiers, registrations and their counters\n"
+"  tier add|remove|quota\n"
+"                    register processes or cgroups, set their quotas\n"
+"  tier nodes        override which nodes are fast and slow\n"
+"  tier set|get      module parameters of strata_tier\n"
+"  tier top          live view of the registrations\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json        JSON output\n"
@@ -36,6 +42,7 @@ static const struct cmd objects[] = {
 	{ "status", do_status },
 	{ "cap", do_cap },
 	{ "sandbox", do_sandbox },
+	{ "tier", do_tier },
 	{ NULL, NULL },
 };
 

@@ -30,9 +30,12 @@ void print_json(struct json_object *obj);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool module_loaded(const char *name);
 int read_sysfs_long(const char *path, long *val);
+/* strata_tier's INFO: whether it tiers, and its registrations; 0/-errno. */
+int tier_summary(bool *active, unsigned int *nr_regs);
 
 int do_status(int argc, char **argv);
 int do_cap(int argc, char **argv);
 int do_sandbox(int argc, char **argv);
+int do_tier(int argc, char **argv);
 
 #endif /* _STRATACTL_H */
