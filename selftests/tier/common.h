@@ -67,7 +67,7 @@
 
 /* ---- device and sysfs ------------------------------------------------ */
 
-/* ioctl() that returns -errno, so ASSERT_EQ(-EBADF, sys_ioctl(...)) reads well */
+/* ioctl() returning -errno: ASSERT_EQ(-EBADF, sys_ioctl(...)) reads well */
 static inline int sys_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
@@ -466,7 +466,8 @@ static inline void *tier_map_aligned(size_t len, size_t align)
  * fault every page in on node @node (set_mempolicy(MPOL_BIND) around the
  * faults, MPOL_DEFAULT after; @node < 0: no binding) by writing the
  * pattern of @seed into it.  With @thp, huge pages are asked for
- * (MADV_HUGEPAGE) and the mapping starts on a huge page boundary.  The mapping, or NULL with errno set.
+ * (MADV_HUGEPAGE) and the mapping starts on a huge page boundary.
+ * The mapping, or NULL with errno set.
  */
 static inline void *tier_alloc_on_node_thp(size_t len, int node,
 					   unsigned int seed, bool thp)
