@@ -37,6 +37,7 @@
 #define TIER_KEYS_DOWN	(3 * 256)
 
 struct tier_plan {
+	u64 round;
 	u32 up_hist[TIER_KEYS_UP];
 	u32 down_hist[TIER_KEYS_DOWN];
 	u64 fast, slow, hot, hot_slow, cold_fast, fast_movable;
@@ -118,6 +119,22 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 	unsigned int i;
 
 	xa_for_each(&space->regions, idx, r) {
+		/*
+		 * A region nobody touched this round, with no fast and no hot
+		 * page when last classified, can only have grown colder: it
+		 * holds no candidate and keeps its counts.  Only the built-in
+		 * classification is known to depend on nothing but history.
+		 */
+		if (!bpf && r->tested == p->round && r->idle &&
+		    !r->nr_fast && !r->nr_hot) {
+			p->slow += r->nr_slow;
+			continue;
+		}
+		tier_region_settle(r);
+		r->planned = p->round;
+		r->nr_slow = 0;
+		r->nr_fast = 0;
+		r->nr_hot = 0;
 		for (i = 0; i < TIER_REGION_PAGES; i++) {
 			u8 where = r->where[i], place = where & TIER_WHERE_MASK;
 			int class = -1;
@@ -135,9 +152,11 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 							      r->seen[i]);
 			r->class[i] = class;
 			p->hot += class == STRATA_TIER_HOT;
+			r->nr_hot += class == STRATA_TIER_HOT;
 
 			if (place == TIER_WHERE_SLOW) {
 				p->slow++;
+				r->nr_slow++;
 				if (class == STRATA_TIER_WARM &&
 				    (r->hist[i] & 0x80))
 					p->slow_warming = true;
@@ -148,6 +167,7 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 				p->up_hist[r->hist[i]]++;
 			} else if (place == TIER_WHERE_FAST) {
 				p->fast++;
+				r->nr_fast++;
 				if ((where & (TIER_PAGE_UNMOVABLE |
 					      TIER_PAGE_LARGE)) ||
 				    ((where & TIER_PAGE_THP) &&
@@ -249,7 +269,7 @@ static unsigned int tier_split_huge(struct vm_area_struct *vma,
  * consecutive pages inside one region and one VMA.
  */
 static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
-			    u8 from, struct tier_move *move)
+			    u8 from, u64 round, struct tier_move *move)
 {
 	struct mm_struct *mm = space->mm;
 	struct tier_region *r;
@@ -260,6 +280,8 @@ static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
 		return;
 	mmap_read_lock(mm);
 	xa_for_each(&space->regions, idx, r) {
+		if (r->planned != round)
+			continue;
 		for (i = 0; i < TIER_REGION_PAGES; i = j) {
 			struct vm_area_struct *vma;
 			unsigned long start = r->start + i * PAGE_SIZE;
@@ -290,8 +312,15 @@ static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
 					continue;
 				r->where[i + k] &= ~(TIER_WHERE_MASK |
 						     TIER_PAGE_PICK);
-				r->where[i + k] |= from == TIER_WHERE_FAST ?
-					TIER_WHERE_SLOW : TIER_WHERE_FAST;
+				if (from == TIER_WHERE_FAST) {
+					r->where[i + k] |= TIER_WHERE_SLOW;
+					r->nr_fast--;
+					r->nr_slow++;
+				} else {
+					r->where[i + k] |= TIER_WHERE_FAST;
+					r->nr_slow--;
+					r->nr_fast++;
+				}
 			}
 		}
 		cond_resched();
@@ -310,6 +339,8 @@ static void tier_pick(struct tier_reg *reg, struct tier_plan *p, bool up)
 
 	list_for_each_entry(space, &reg->spaces, node) {
 		xa_for_each(&space->regions, idx, r) {
+			if (r->planned != p->round)
+				continue;
 			for (i = 0; i < TIER_REGION_PAGES; i++) {
 				u8 where = r->where[i] & ~TIER_PAGE_PICK;
 				u8 place = where & TIER_WHERE_MASK;
@@ -367,7 +398,7 @@ static u64 tier_move(struct tier_reg *reg, struct tier_plan *p, bool up,
 	t0 = ktime_get_ns();
 	list_for_each_entry(space, &reg->spaces, node)
 		tier_move_space(reg, space, up ? TIER_WHERE_SLOW :
-				TIER_WHERE_FAST, &move);
+				TIER_WHERE_FAST, p->round, &move);
 	tier_stat_add(reg, migrate_ns, ktime_get_ns() - t0);
 	if (up)
 		tier_stat_add(reg, promoted, move.moved);
@@ -418,6 +449,7 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return true;
+	p->round = round;
 	list_for_each_entry(space, &reg->spaces, node)
 		tier_plan_space(reg, space, p, bpf);
 

@@ -155,21 +155,48 @@ static bool tier_scan_huge(struct mm_struct *mm, pmd_t *pmd,
 	return true;
 }
 
-/* Nothing in [addr, end) was accessed: every present page gets older. */
-static void tier_age(struct tier_region *r, unsigned long addr,
-		     unsigned long end, struct tier_scan *scan)
+/**
+ * tier_region_settle() - apply the aging a region's idle rounds deferred
+ * @r: the region
+ *
+ * A round that finds a region untouched only counts it in @r->pending;
+ * the pages' histories are shifted when they are next needed.
+ */
+void tier_region_settle(struct tier_region *r)
 {
-	unsigned int i;
+	unsigned int i, n = r->pending;
 
-	for (; addr < end; addr += PAGE_SIZE) {
-		i = tier_index(addr);
+	if (!n)
+		return;
+	for (i = 0; i < TIER_REGION_PAGES; i++) {
 		if ((r->where[i] & TIER_WHERE_MASK) == TIER_WHERE_NONE)
 			continue;
-		r->hist[i] >>= 1;
-		if (r->seen[i] < U8_MAX)
-			r->seen[i]++;
-		scan->scanned++;
+		r->hist[i] >>= n;
+		r->seen[i] = min_t(unsigned int, r->seen[i] + n, U8_MAX);
 	}
+	r->pending = 0;
+}
+
+/*
+ * Was nothing in the region behind @pmd (a page table) accessed since the
+ * last round?  x86 sets the accessed bit of a PMD entry whenever it walks
+ * through it (MGLRU relies on the same); it is tested and cleared once per
+ * round and region, and an idle region is aged lazily.  Pages can change
+ * nodes or go away without an access, so every region is still walked
+ * at least every TIER_FULL_WALK rounds.
+ */
+static bool tier_region_idle(struct tier_region *r, pmd_t *pmd, u64 round)
+{
+	if (r->tested == round)
+		return r->idle;
+	r->tested = round;
+	r->idle = arch_has_hw_nonleaf_pmd_young() &&
+		  !test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				      (unsigned long *)&pmd->pmd) &&
+		  r->walked && round - r->walked < TIER_FULL_WALK;
+	if (r->idle)
+		r->pending = min(r->pending + 1, 8);
+	return r->idle;
 }
 
 /* Find the PMD mapping @addr, or NULL when a level above is empty. */
@@ -196,7 +223,6 @@ static void tier_scan_range(struct mm_struct *mm, unsigned long addr,
 {
 	unsigned long a;
 	pmd_t *pmd, val;
-	bool young;
 
 	bitmap_set(w->r->covered, tier_index(addr), (end - addr) >> PAGE_SHIFT);
 	pmd = tier_pmd(mm, addr);
@@ -208,32 +234,20 @@ again:
 	if (pmd_none(val) || !pmd_present(val))
 		goto absent;
 	if (pmd_trans_huge(val)) {
+		tier_region_settle(w->r);
 		if (tier_scan_huge(mm, pmd, addr, end, w))
 			return;
 		goto again;
 	}
 	if (pmd_bad(val))
 		goto absent;
-
-	/*
-	 * A page table.  x86 sets the accessed bit of the PMD entry too on
-	 * a walk through it (MGLRU relies on the same): when it is clear, no
-	 * page of the region was touched since the last round and the PTE
-	 * walk can be skipped.  Where the pages are may still change without
-	 * an access (reclaim, madvise), so every region is walked now and
-	 * then all the same.
-	 */
-	young = !arch_has_hw_nonleaf_pmd_young() ||
-		test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pmd->pmd);
-	if (!young && w->r->walked &&
-	    w->scan->round - w->r->walked < TIER_FULL_WALK) {
-		tier_age(w->r, addr, end, w->scan);
+	if (tier_region_idle(w->r, pmd, w->scan->round))
 		return;
-	}
+	tier_region_settle(w->r);
 	w->r->walked = w->scan->round;
 
 	/*
-	 * Under mmap_read_lock the page table cannot turn into a huge PMD
+	 * A page table: under mmap_read_lock it cannot turn into a huge PMD
 	 * (collapsing takes the lock for writing), so the walk below never
 	 * meets one.  Pages it does not call us for are absent.
 	 */
@@ -245,6 +259,7 @@ again:
 			tier_note_absent(w->r, tier_index(a));
 	return;
 absent:
+	tier_region_settle(w->r);
 	for (a = addr; a < end; a += PAGE_SIZE)
 		tier_note_absent(w->r, tier_index(a));
 }

@@ -41,6 +41,13 @@ enum {
  * @start: first address (region-aligned)
  * @round: the last scan round that saw the region mapped
  * @walked: the last round that walked its page-table entries
+ * @tested: the last round that tested its PMD's accessed bit
+ * @planned: the last round that classified its pages
+ * @idle: nothing in it was accessed before round @tested
+ * @pending: rounds of aging not applied to its pages yet (at most 8)
+ * @nr_slow: pages on the slow tier when last classified
+ * @nr_fast: pages on the fast tier when last classified
+ * @nr_hot: hot pages when last classified
  * @covered: per page, whether this round's mappings cover it
  * @hist: per page, one bit per round, bit 7 the latest: accessed or not
  * @seen: per page, rounds it has been observed present (saturates)
@@ -51,6 +58,13 @@ struct tier_region {
 	unsigned long start;
 	u64 round;
 	u64 walked;
+	u64 tested;
+	u64 planned;
+	bool idle;
+	u8 pending;
+	u16 nr_slow;
+	u16 nr_fast;
+	u16 nr_hot;
 	DECLARE_BITMAP(covered, TIER_REGION_PAGES);
 	u8 hist[TIER_REGION_PAGES];
 	u8 seen[TIER_REGION_PAGES];
@@ -192,6 +206,7 @@ struct tier_scan {
 };
 
 int tier_scan_space(struct tier_space *space, struct tier_scan *scan);
+void tier_region_settle(struct tier_region *r);
 void tier_space_free_regions(struct tier_space *space);
 void tier_flush_tlbs(void);
 
