@@ -40,7 +40,7 @@ MODULE_PARM_DESC(_name, _desc " (" #_min "-" #_max ", default " #_def ")")
 
 TIER_PARAM(scan_min_ms, tier_scan_min_ms, 100, 10, 60000,
 	   "Scan interval while there is work, in ms");
-TIER_PARAM(scan_max_ms, tier_scan_max_ms, 2000, 10, 60000,
+TIER_PARAM(scan_max_ms, tier_scan_max_ms, 1000, 10, 60000,
 	   "Longest scan interval when quiet, in ms");
 TIER_PARAM(hot_rounds, tier_hot_rounds, 2, 1, 4,
 	   "A page accessed in this many of the last 4 rounds is hot");

@@ -110,6 +110,24 @@ static u32 tier_role(u8 place)
 	return STRATA_TIER_ROLE_NONE;
 }
 
+/*
+ * Can a region's classes and counts be taken as they were?  A region
+ * nobody touched this round, with no fast and no hot page when last
+ * classified, can only have grown colder: it holds no candidate.  Nor
+ * does one left frozen by the scan, or an idle one with only fast pages,
+ * while no room is wanted on the fast tier.
+ */
+static bool tier_region_unchanged(const struct tier_region *r, u64 round,
+				  bool pressure)
+{
+	bool idle = r->tested == round && r->idle;
+
+	if (idle && !r->nr_fast && !r->nr_hot)
+		return true;
+	return !pressure && !r->nr_slow &&
+	       (r->frozen == round || idle);
+}
+
 /* Classify every page of a space and count the candidates. */
 static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 			    struct tier_plan *p, bool bpf)
@@ -119,15 +137,12 @@ static void tier_plan_space(struct tier_reg *reg, struct tier_space *space,
 	unsigned int i;
 
 	xa_for_each(&space->regions, idx, r) {
-		/*
-		 * A region nobody touched this round, with no fast and no hot
-		 * page when last classified, can only have grown colder: it
-		 * holds no candidate and keeps its counts.  Only the built-in
-		 * classification is known to depend on nothing but history.
-		 */
-		if (!bpf && r->tested == p->round && r->idle &&
-		    !r->nr_fast && !r->nr_hot) {
+		/* Only the built-in classification depends on history alone. */
+		if (!bpf && tier_region_unchanged(r, p->round,
+						  reg->pressure)) {
 			p->slow += r->nr_slow;
+			p->fast += r->nr_fast;
+			p->hot += r->nr_hot;
 			continue;
 		}
 		tier_region_settle(r);
@@ -512,6 +527,7 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 	tier_stat_add(reg, skip_pinned, p->skip_pinned);
 	tier_stat_add(reg, skip_ksm, p->skip_ksm);
 	busy = promoted || down || p->slow_warming;
+	reg->pressure = p->hot_slow > fit || p->fast > info.quota_pages;
 	kfree(p);
 	return busy;
 }

@@ -473,6 +473,7 @@ void tier_reg_round(struct work_struct *work)
 	}
 
 	scan.round = reg->stats.rounds + 1;
+	scan.pressure = reg->pressure;
 	t0 = ktime_get_ns();
 	list_for_each_entry(space, &reg->spaces, node)
 		tier_scan_space(space, &scan);

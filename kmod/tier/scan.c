@@ -24,7 +24,7 @@
 #define TIER_WHERE_UNSEEN	0xff
 
 /* A region's page-table entries are walked at least every this many rounds. */
-#define TIER_FULL_WALK		8
+#define TIER_FULL_WALK		32
 
 struct tier_walk {
 	struct tier_region *r;
@@ -243,6 +243,16 @@ again:
 		goto absent;
 	if (tier_region_idle(w->r, pmd, w->scan->round))
 		return;
+	/*
+	 * A region in use whose pages are all on the fast tier matters only
+	 * when room is wanted there: until then it is left as it was (its
+	 * accessed bits keep what happens meanwhile for the next walk).
+	 */
+	if (!w->scan->pressure && w->r->planned && w->r->nr_fast &&
+	    !w->r->nr_slow && w->scan->round - w->r->walked < TIER_FULL_WALK) {
+		w->r->frozen = w->scan->round;
+		return;
+	}
 	tier_region_settle(w->r);
 	w->r->walked = w->scan->round;
 
@@ -372,9 +382,11 @@ static void tier_flush_local(void *unused)
  * tier_flush_tlbs() - flush every CPU's TLB
  *
  * flush_tlb_mm_range() is not exported; __flush_tlb_all() is, for the
- * local CPU: run it everywhere, once per round.
+ * local CPU: run it everywhere, once per round.  Nothing waits for the
+ * other CPUs: an access they make before their flush only counts for the
+ * round before, and the next round is milliseconds away at the least.
  */
 void tier_flush_tlbs(void)
 {
-	on_each_cpu(tier_flush_local, NULL, 1);
+	on_each_cpu(tier_flush_local, NULL, 0);
 }

@@ -43,6 +43,7 @@ enum {
  * @walked: the last round that walked its page-table entries
  * @tested: the last round that tested its PMD's accessed bit
  * @planned: the last round that classified its pages
+ * @frozen: the last round that left it as it was (see tier_scan_range())
  * @idle: nothing in it was accessed before round @tested
  * @pending: rounds of aging not applied to its pages yet (at most 8)
  * @nr_slow: pages on the slow tier when last classified
@@ -60,6 +61,7 @@ struct tier_region {
 	u64 walked;
 	u64 tested;
 	u64 planned;
+	u64 frozen;
 	bool idle;
 	u8 pending;
 	u16 nr_slow;
@@ -126,6 +128,8 @@ struct tier_counters {
  * @nr_spaces: entries in @spaces
  * @work: the scan round, on tier_wq
  * @interval_ms: delay before the next round
+ * @pressure: the last round had hot pages that did not fit, or was above
+ *	the quota: fast pages must be watched for coldness
  * @dying: unregistered: the round must not run again
  * @stats: counters
  * @tasks: cgroup kind: room for the processes a rescan collects
@@ -145,6 +149,7 @@ struct tier_reg {
 	unsigned int nr_spaces;
 	struct delayed_work work;
 	unsigned int interval_ms;
+	bool pressure;
 	bool dying;
 	struct tier_counters stats;
 	struct task_struct **tasks;
@@ -201,6 +206,7 @@ unsigned long tier_node_room(int nid, bool fast);
 struct tier_scan {
 	const struct tier_nodes *nodes;
 	u64 round;
+	bool pressure;		/* the last round wanted room on the fast tier */
 	u64 scanned;
 	u64 young;
 };

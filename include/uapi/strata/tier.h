@@ -196,9 +196,10 @@ struct strata_tier_list {
  * @fast_pages: resident pages on the fast tier at the last round
  * @slow_pages: resident pages on the slow tier at the last round
  * @hot_pages: pages classified hot at the last round
- * @scan_ns: CPU time of the rounds but for the moves (scanning, TLB
- *	flushes, classifying), in ns
- * @migrate_ns: CPU time spent migrating, in ns
+ * @scan_ns: time the rounds took but for the moves (scanning, classifying,
+ *	choosing), in ns; the worker's elapsed time, which is its CPU time
+ *	unless it was preempted
+ * @migrate_ns: time the moves took, in ns (likewise)
  *
  * Counters start at 0 on registration and only grow.
  */
