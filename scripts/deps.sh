@@ -44,14 +44,15 @@ apt_install()
 		die "apt-get install ${missing[*]} failed"
 }
 
-# Build tools, QEMU, libraries of the user-space tools.
+# Build tools, QEMU, libraries of the user-space tools, gnuplot for the
+# benchmark plots (scripts/plot-tier).
 apt_install \
 	make gcc libc6-dev pkg-config git perl xz-utils cpio rsync file \
 	clang-19 llvm-19 lld-19 dwarves libelf-dev zlib1g-dev libzstd-dev \
 	libcap-dev libinih-dev libjson-c-dev libsystemd-dev \
 	flex bison bc libssl-dev \
 	qemu-system-x86 busybox-static kmod udev procps \
-	python3 python3-venv python3-pip linux-source-6.12
+	python3 python3-venv python3-pip linux-source-6.12 gnuplot-nox
 
 # The test kernel: the newest Debian 6.12 image with its matching headers.
 # If one is installed already, keep it; otherwise ask apt for the newest.
