@@ -307,9 +307,11 @@ static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
 			    (r->where[i] & TIER_WHERE_MASK) != from)
 				continue;
 			vma = vma_lookup(mm, start);
+			/* Never a KSM page: see tier_scan_space(). */
 			if (!vma || !vma_is_anonymous(vma) ||
 			    (vma->vm_flags & (VM_SHARED | VM_HUGETLB | VM_PFNMAP |
-					      VM_MIXEDMAP | VM_IO)))
+					      VM_MIXEDMAP | VM_IO |
+					      VM_MERGEABLE)))
 				continue;
 			end = min(vma->vm_end, r->start + TIER_REGION_SIZE);
 			if (r->where[i] & TIER_PAGE_THP) {

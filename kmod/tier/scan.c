@@ -29,6 +29,7 @@
 struct tier_walk {
 	struct tier_region *r;
 	struct tier_scan *scan;
+	u8 flags;		/* for every page of the mapping */
 };
 
 static u8 tier_where(const struct tier_nodes *nodes, int nid)
@@ -106,7 +107,7 @@ static int tier_scan_pte(pte_t *ptep, unsigned long addr, void *data)
 	if (where == TIER_WHERE_FAST ||
 	    (where == TIER_WHERE_SLOW && (young || (r->hist[i] & 0xe0))))
 		where |= tier_folio_flags(page_folio(page), TIER_PAGE_LARGE);
-	tier_note(r, i, young, where);
+	tier_note(r, i, young, where | w->flags);
 	w->scan->scanned++;
 	w->scan->young += young;
 	return 0;
@@ -144,7 +145,7 @@ static bool tier_scan_huge(struct mm_struct *mm, pmd_t *pmd,
 		test_and_clear_bit(_PAGE_BIT_ACCESSED,
 				   (unsigned long *)&pmd->pmd);
 	where = tier_where(w->scan->nodes, folio_nid(folio)) |
-		tier_folio_flags(folio, TIER_PAGE_THP);
+		tier_folio_flags(folio, TIER_PAGE_THP) | w->flags;
 	spin_unlock(ptl);
 
 	for (; addr < end; addr += PAGE_SIZE) {
@@ -332,6 +333,15 @@ int tier_scan_space(struct tier_space *space, struct tier_scan *scan)
 
 			if (!tier_vma_scannable(vma))
 				continue;
+			/*
+			 * ksmd may merge any page of a mergeable mapping at
+			 * any moment, and migrate_vma_*() must never meet a
+			 * KSM page (it leaves migration entries of an unlocked
+			 * KSM folio behind: a BUG on the next fault there).
+			 * Such mappings are watched, never moved.
+			 */
+			w.flags = vma->vm_flags & VM_MERGEABLE ?
+				  TIER_PAGE_KSM : 0;
 			for (addr = vma->vm_start; addr < vma->vm_end;
 			     addr = next) {
 				next = min((addr | (TIER_REGION_SIZE - 1)) + 1,
