@@ -192,7 +192,8 @@ struct strata_tier_list {
  * @skip_thp: pages not moved because they belong to a huge page left whole
  *	(module parameter thp_split=N, or a large folio mapped by PTEs)
  * @skip_pinned: pages not moved because they are pinned (DMA, io_uring)
- * @skip_ksm: pages not moved because they are KSM-merged
+ * @skip_ksm: pages not moved because they are KSM-merged or in a
+ *	KSM-mergeable mapping
  * @fast_pages: resident pages on the fast tier at the last round
  * @slow_pages: resident pages on the slow tier at the last round
  * @hot_pages: pages classified hot at the last round
