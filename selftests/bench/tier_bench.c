@@ -84,11 +84,16 @@
  *   cold_moved      pages outside every hot set that ended on another node
  *                   than they started on (moves the oracle would not make).
  *   scan_cpu_pct    CPU time of the mechanism in % of one CPU, per GiB of
- *                   the workload's memory: strata scan_ns + migrate_ns;
+ *                   the workload's memory, moves included (numab and damon
+ *                   cannot be split): strata scan_ns + migrate_ns;
  *                   damon both kdamonds' utime + stime; numab the
  *                   workload's stime (task_numa_work and hint faults run
  *                   in its context) plus kswapd's time (it demotes), less
  *                   the same rate in the run of "none"; none 0.
+ *   strata_scanner_cpu_pct  (per scenario) strata's scan alone, scan_ns,
+ *                   per GiB registered (resident pages of the registration,
+ *                   the filler of b included): what the "scanner CPU"
+ *                   target is about.
  *   amat_ns         modelled average memory access time of the hot set,
  *                   averaged over the run (each sample's share holds until
  *                   the next): share x 100 ns + (1 - share) x 250 ns
@@ -205,6 +210,7 @@ struct node {
 struct result {
 	bool done;
 	double t90, final_share, oracle, amat, cpu_pct, work_sys_pct;
+	double scanner_pct;	/* strata: the scan alone (scan_ns) */
 	bool unreached;
 	long migrated, promoted, demoted, min_migr, cold_moved, corrupt;
 };
@@ -1370,6 +1376,10 @@ static void run(int scen, int mech)
 		r->demoted = st1.demoted - st0.demoted;
 		r->cpu_pct = (st1.scan_ns + st1.migrate_ns - st0.scan_ns -
 			      st0.migrate_ns) / 1e9 / wall * 100 / gib;
+		/* Per GiB registered: in b the cold filler is registered too. */
+		r->scanner_pct = (st1.scan_ns - st0.scan_ns) / 1e9 / wall * 100 /
+				 ((double)(st1.fast_pages + st1.slow_pages) *
+				  PAGE / (1 << 30));
 		note("strata: %llu rounds, %llu scanned, %llu young, %llu failed, %llu hot",
 		     (unsigned long long)st1.rounds,
 		     (unsigned long long)st1.scanned,
@@ -1470,6 +1480,9 @@ static void print_results(void)
 			if (results[s][m].done && results[s][m].t90 < best)
 				best = results[s][m].t90;
 		r = &results[s][STRATA];
+		if (r->done)
+			printf(",\n  \"%s_strata_scanner_cpu_pct\": %.3f",
+			       scen_names[s], r->scanner_pct);
 		if (r->done && best < inf && best > 0)
 			printf(",\n  \"%s_strata_t90_vs_upstream\": %.3f",
 			       scen_names[s], r->t90 / best);
