@@ -15,7 +15,7 @@
 TEST(parameters_have_their_documented_defaults)
 {
 	EXPECT_EQ(100, tier_param_get("scan_min_ms"));
-	EXPECT_EQ(2000, tier_param_get("scan_max_ms"));
+	EXPECT_EQ(1000, tier_param_get("scan_max_ms"));
 	EXPECT_EQ(2, tier_param_get("hot_rounds"));
 	EXPECT_EQ(4, tier_param_get("cold_rounds"));
 	EXPECT_EQ(512, tier_param_get("rate_limit_mbps"));
