@@ -5,13 +5,15 @@
  * Every kernel object reachable through a strata handle embeds a
  * struct strata_object, whose lifetime, signals and waiters strata_cap
  * manages.  Other strata modules define their own object types with a
- * struct strata_object_type; the call that puts such an object into a
- * handle table comes with the first module that needs it.
+ * struct strata_object_type, put new objects into a user's handle table
+ * with strata_handle_install() and find them from a handle value with
+ * strata_handle_object().
  */
 #ifndef _STRATA_CAP_H
 #define _STRATA_CAP_H
 
 #include <linux/kref.h>
+#include <linux/module.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -28,6 +30,8 @@ struct strata_user;
  *	(transient references may remain); paired objects tell their peer
  * @get_peer: optional; the peer object with a reference, or an ERR_PTR:
  *	-EPIPE when the peer is gone
+ * @owner: the module that defines the type (THIS_MODULE); every object
+ *	holds a reference to it, so that @destroy outlives the object
  */
 struct strata_object_type {
 	u32 type;
@@ -36,6 +40,7 @@ struct strata_object_type {
 	void (*destroy)(struct strata_object *obj);
 	void (*on_zero_handles)(struct strata_object *obj);
 	struct strata_object *(*get_peer)(struct strata_object *obj);
+	struct module *owner;
 };
 
 /**
@@ -67,6 +72,11 @@ int strata_object_init(struct strata_object *obj,
 void strata_object_put(struct strata_object *obj);
 void strata_object_signal(struct strata_object *obj, u32 clear, u32 set);
 void __strata_object_signal(struct strata_object *obj, u32 clear, u32 set);
+
+int strata_handle_install(int table_fd, struct strata_object *obj, u32 rights,
+			  u32 *value);
+struct strata_object *strata_handle_object(int table_fd, u32 value, u32 type,
+					   u32 rights);
 
 static inline struct strata_object *strata_object_get(struct strata_object *obj)
 {

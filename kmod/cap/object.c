@@ -33,8 +33,8 @@ EXPORT_SYMBOL_GPL(strata_koid_alloc);
  * charged to the caller's user.  On success, strata_object_put() ends it;
  * on failure the caller frees it as if this had not been called.
  *
- * Return: 0, -EDQUOT when the user has reached user_max_objects, or
- * -ENOMEM.
+ * Return: 0, -EDQUOT when the user has reached user_max_objects,
+ * -ENODEV when the type's module is going away, or -ENOMEM.
  */
 int strata_object_init(struct strata_object *obj,
 		       const struct strata_object_type *type)
@@ -44,9 +44,13 @@ int strata_object_init(struct strata_object *obj,
 
 	if (!user)
 		return -ENOMEM;
+	if (!try_module_get(type->owner))
+		return -ENODEV;
 	err = strata_quota_charge(user, STRATA_QUOTA_OBJECTS, 1);
-	if (err)
+	if (err) {
+		module_put(type->owner);
 		return err;
+	}
 	kref_init(&obj->ref);
 	atomic_set(&obj->handle_count, 0);
 	obj->type = type;
@@ -63,10 +67,12 @@ EXPORT_SYMBOL_GPL(strata_object_init);
 static void strata_object_release(struct kref *ref)
 {
 	struct strata_object *obj = container_of(ref, struct strata_object, ref);
+	struct module *owner = obj->type->owner;
 
 	strata_quota_uncharge(obj->user, STRATA_QUOTA_OBJECTS, 1);
 	atomic_long_dec(&strata_cap_stats.objects);
 	obj->type->destroy(obj);
+	module_put(owner);
 }
 
 /**
