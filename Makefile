@@ -44,7 +44,7 @@ Q := @
 MAKEFLAGS += --no-print-directory
 endif
 
-AREAS	:= cap tier
+AREAS	:= cap tier gang
 MODULES	:= $(foreach a,$(AREAS),kmod/$(a)/strata_$(a).ko)
 
 USER_OUT := $(BUILD)/user
@@ -159,7 +159,7 @@ $(TEST_OUT)/%: selftests/%.c $(wildcard selftests/*/*.h selftests/*.h) \
 	$(Q)mkdir -p $(@D)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
-		-lpthread
+		-lpthread -lm
 
 # ---- running things in the test VM ------------------------------------------
 
@@ -175,9 +175,14 @@ demo: deps
 	$(Q)$(MAKE) all
 	$(Q)scripts/vm-run -- scripts/demo
 
+# One VM per area, each with the CPUs its benchmark needs: the gang
+# benchmark co-schedules gangs of four threads.
 bench: deps
 	$(Q)$(MAKE) all
-	$(Q)scripts/vm-run -- scripts/run-bench $(T)
+	$(Q)for a in $(or $(T),$(AREAS)); do \
+		cpus=2; [ $$a = gang ] && cpus=4; \
+		scripts/vm-run --cpus $$cpus -- scripts/run-bench $$a || exit 1; \
+	done
 
 # checkpatch.pl is copied into build/ so that editors and hooks find it.
 checkpatch:

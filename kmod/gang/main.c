@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * strata_gang - module setup: parameters and the /dev/strata/gang device
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "gang.h"
+
+/*
+ * An unsigned int parameter with a range, writable by root at run time;
+ * a value outside the range is refused and the old one kept.
+ */
+#define GANG_PARAM(_name, _var, _def, _min, _max, _desc)		\
+unsigned int _var = _def;						\
+static int _var##_set(const char *val, const struct kernel_param *kp)	\
+{									\
+	unsigned int n;							\
+	int err = kstrtouint(val, 0, &n);				\
+									\
+	if (err)							\
+		return err;						\
+	if (n < (_min) || n > (_max))					\
+		return -EINVAL;						\
+	WRITE_ONCE(_var, n);						\
+	gang_sched_kick();						\
+	return 0;							\
+}									\
+static const struct kernel_param_ops _var##_ops = {			\
+	.set = _var##_set,						\
+	.get = param_get_uint,						\
+};									\
+module_param_cb(_name, &_var##_ops, &_var, 0644);			\
+MODULE_PARM_DESC(_name, _desc " (" #_min "-" #_max ", default " #_def ")")
+
+GANG_PARAM(slice_ms, gang_slice_ms, 100, 1, STRATA_GANG_MAX_SLICE_MS,
+	   "Default slice length, ms");
+GANG_PARAM(starve_ms, gang_starve_ms, 2000, 1, 3600000,
+	   "A gang queued this long ranks before every other, ms");
+GANG_PARAM(park_grace_ms, gang_park_grace_ms, 50, 0, 60000,
+	   "How long preempted members may take to park before they are stopped, ms");
+GANG_PARAM(sched_policy, gang_policy_mode, STRATA_GANG_POLICY_LAS, 0, 2,
+	   "0: least attained service with slices, 1: FIFO, 2: FIFO with backfill");
+GANG_PARAM(user_max_gangs, gang_user_max_gangs, 64, 1, 65536,
+	   "Most live gangs per user without CAP_SYS_ADMIN");
+GANG_PARAM(switch_us, gang_fake_switch_us, 150, 0, 1000000,
+	   "Context-switch cost of the fake GPUs, us");
+
+bool gang_unpriv_cosched;
+module_param_named(unpriv_cosched, gang_unpriv_cosched, bool, 0644);
+MODULE_PARM_DESC(unpriv_cosched,
+		 "Let users without CAP_SYS_NICE create co-scheduled gangs (default N)");
+
+static unsigned int fake_gpus;
+module_param(fake_gpus, uint, 0444);
+MODULE_PARM_DESC(fake_gpus, "Fake GPUs to create, /dev/strata/gpuN (0-64, default 0)");
+
+static char *cpus;
+module_param(cpus, charp, 0444);
+MODULE_PARM_DESC(cpus, "CPU pool of co-scheduled gangs, e.g. 0-3 (default: every online CPU)");
+
+static const struct file_operations strata_gang_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = gang_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/* Live gangs: 0 once every gang has ended and lost its last handle. */
+static ssize_t gangs_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct strata_gang_status st;
+
+	gang_sched_status(&st);
+	return sysfs_emit(buf, "%u\n", st.gangs);
+}
+static DEVICE_ATTR_RO(gangs);
+
+static struct attribute *strata_gang_attrs[] = {
+	&dev_attr_gangs.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(strata_gang);
+
+static struct miscdevice strata_gang_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "strata_gang",
+	.nodename = "strata/gang",
+	.mode = 0666,
+	.fops = &strata_gang_fops,
+	.groups = strata_gang_groups,
+};
+
+static int __init strata_gang_init(void)
+{
+	int err;
+
+	if (fake_gpus > STRATA_GANG_MAX_GPUS) {
+		pr_err("fake_gpus=%u: at most %u\n", fake_gpus,
+		       STRATA_GANG_MAX_GPUS);
+		return -EINVAL;
+	}
+	err = gang_sched_init(cpus);
+	if (err)
+		return err;
+	err = gang_gpus_init(fake_gpus);
+	if (err)
+		goto out_sched;
+	err = gang_exit_init();
+	if (err) {
+		pr_err("cannot watch task exits: %d\n", err);
+		goto out_gpus;
+	}
+	err = gang_policy_init();
+	if (err) {
+		pr_err("cannot register strata_gang_ops or kfuncs: %d\n", err);
+		goto out_exit;
+	}
+	err = misc_register(&strata_gang_dev);
+	if (err) {
+		pr_err("cannot register /dev/strata/gang: %d\n", err);
+		goto out_exit;
+	}
+	return 0;
+
+out_exit:
+	gang_exit_exit();
+out_gpus:
+	gang_gpus_exit();
+out_sched:
+	gang_sched_exit();
+	return err;
+}
+
+/*
+ * Every gang holds a reference to the module (its strata_object_type's
+ * owner), so none is left here: only the devices and the hooks remain.
+ */
+static void __exit strata_gang_exit(void)
+{
+	misc_deregister(&strata_gang_dev);
+	gang_exit_exit();
+	gang_gpus_exit();
+	gang_sched_exit();
+}
+
+module_init(strata_gang_init);
+module_exit(strata_gang_exit);
+
+MODULE_DESCRIPTION("strata GPU gang scheduler: all-or-nothing admission, co-scheduling");
+MODULE_AUTHOR("The strata authors");
+MODULE_LICENSE("GPL");
