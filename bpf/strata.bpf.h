@@ -33,4 +33,10 @@ extern __s64 bpf_strata_file_rights(struct file *file) __ksym;
 extern __u64 bpf_strata_tier_stat(__u32 reg_id, __u32 item) __ksym;
 extern __s32 bpf_strata_tier_node_role(__u32 nid) __ksym;
 
+/* strata_gang's kfuncs: for strata_gang_ops callbacks ... */
+extern __u32 bpf_strata_gang_free_gpus(void) __ksym;
+extern __u32 bpf_strata_gang_nr_queued(void) __ksym;
+/* ... and for LSM programs. */
+extern int bpf_strata_gang_gpu_access(__u32 dev) __ksym;
+
 #endif /* _STRATA_BPF_H */
