@@ -4,7 +4,8 @@
  *
  * Every function returns 0 (or a non-negative value where it says so) on
  * success and a negative errno on failure, as libbpf does; errno is also
- * set.  The structures are those of <strata/cap.h> and <strata/tier.h>.
+ * set.  The structures are those of <strata/cap.h>, <strata/tier.h> and
+ * <strata/gang.h>.
  */
 #ifndef _STRATA_LIBSTRATA_H
 #define _STRATA_LIBSTRATA_H
@@ -12,6 +13,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include <strata/cap.h>
+#include <strata/gang.h>
 #include <strata/tier.h>
 
 #ifdef __cplusplus
@@ -138,6 +140,79 @@ int strata_tier_stats(int fd, __u32 id, struct strata_tier_stats *stats);
 int strata_tier_set_nodes(int fd, const int *fast, unsigned int nr_fast,
 			  const int *slow, unsigned int nr_slow);
 int strata_tier_nodes_auto(int fd);
+
+/*
+ * GPU gang scheduling (<strata/gang.h>).  strata_gang_open() returns an fd
+ * of STRATA_GANG_DEV, read-write when the caller may have it, else
+ * read-only.  The calls on a gang name the caller's handle table @table
+ * (strata_cap_open()) and the gang's @handle in it.
+ */
+int strata_gang_open(void);
+int strata_gang_status(int fd, struct strata_gang_status *status);
+/*
+ * Up to @cap GPUs (or gangs) go to @gpus (@gangs), which may be NULL when
+ * @cap is 0; @count gets how many exist, which may be more than @cap.
+ */
+int strata_gang_gpus(int fd, struct strata_gang_gpu *gpus, __u32 cap,
+		     __u32 *count);
+int strata_gang_list(int fd, struct strata_gang_info *gangs, __u32 cap,
+		     __u32 *count);
+/*
+ * Create a gang from @params (its table_fd, handle and koid are ignored:
+ * @table is used); the new handle, with STRATA_DEFAULT_GANG_RIGHTS, goes
+ * to @handle.  The koid is in strata_gang_info().
+ */
+int strata_gang_create(int fd, int table,
+		       const struct strata_gang_create *params, __u32 *handle);
+/* Make the calling thread a member; its index goes to @member (or NULL). */
+int strata_gang_join(int fd, int table, __u32 handle, __u32 *member);
+/*
+ * A step boundary: returns at once while the gang runs, else blocks until
+ * it does (@flags: STRATA_GANG_STEP_NONBLOCK makes that -EAGAIN); -EINTR
+ * on a signal, -ECANCELED once the gang is aborted.  @out (may be NULL)
+ * gets the member's CPU, GPUs and slice.
+ */
+int strata_gang_step(int fd, int table, __u32 handle, __u32 flags,
+		     struct strata_gang_step *out);
+/* Leave for good: a member that exits without leaving has died. */
+int strata_gang_leave(int fd, int table, __u32 handle);
+/* Abort the gang (needs STRATA_RIGHT_DESTROY). */
+int strata_gang_kill(int fd, int table, __u32 handle);
+/*
+ * Change what @mask (STRATA_GANG_SET_PRIORITY, STRATA_GANG_SET_SLICE)
+ * names; the other value is ignored.
+ */
+int strata_gang_set(int fd, int table, __u32 handle, __u32 mask,
+		    __u32 priority, __u32 slice_ms);
+int strata_gang_info(int fd, int table, __u32 handle,
+		     struct strata_gang_info *info);
+/*
+ * What "stratactl gang create" passes to each member's program: the
+ * member's own handle table (kept across exec), its handle to the gang
+ * and its member index, in decimal.  strata_gang_env() reads them
+ * (@member may be NULL): -ENOENT when one is not set, -EINVAL when one is
+ * malformed.
+ */
+#define STRATA_GANG_ENV_TABLE_FD	"STRATA_GANG_TABLE_FD"
+#define STRATA_GANG_ENV_HANDLE		"STRATA_GANG_HANDLE"
+#define STRATA_GANG_ENV_MEMBER		"STRATA_GANG_MEMBER"
+int strata_gang_env(int *table, __u32 *handle, __u32 *member);
+/* "forming", "queued", ... and "killed", "member died", ...; or "unknown". */
+const char *strata_gang_state_name(__u32 state);
+const char *strata_gang_abort_reason_name(__u32 reason);
+
+/*
+ * The fake GPU (STRATA_FAKEGPU_DEV_FMT): each open file is a context.
+ * strata_fakegpu_run() queues a kernel of @duration_us; with
+ * STRATA_FAKEGPU_RUN_WAIT it returns once the kernel completed.  @out
+ * (may be NULL) gets its sequence number and, with RUN_WAIT, its times.
+ * strata_fakegpu_sync() waits for every kernel of the context.
+ */
+int strata_fakegpu_open(unsigned int id);
+int strata_fakegpu_run(int fd, __u64 duration_us, __u32 flags,
+		       struct strata_fakegpu_run *out);
+int strata_fakegpu_sync(int fd);
+int strata_fakegpu_stat(int fd, struct strata_fakegpu_stat *stat);
 
 /* Name of an object type ("event", ...), or "unknown". */
 const char *strata_obj_type_name(__u32 type);

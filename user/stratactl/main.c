@@ -18,7 +18,7 @@ bool pretty_output;
 static const char usage_text[] =
 "Usage: stratactl [OPTIONS] OBJECT COMMAND [ARGS]\n"
 "\n"
-"OBJECT := { status | cap | sandbox | tier }\n"
+"OBJECT := { status | cap | sandbox | tier | gang | gpu }\n"
 "  status            which strata modules are loaded, with BTF or not\n"
 "  cap stat          live handle tables, handles and objects; limits\n"
 "  sandbox show      capability mode: programs loaded, refusals\n"
@@ -29,6 +29,10 @@ static const char usage_text[] =
 "  tier nodes        override which nodes are fast and slow\n"
 "  tier set|get      module parameters of strata_tier\n"
 "  tier top          live view of the registrations\n"
+"  gang list|show    GPU gangs: state, members, GPUs, counters\n"
+"  gang status       the gang scheduler: mode, policy, free GPUs and CPUs\n"
+"  gang create       create a gang and run a command as each member\n"
+"  gpu list          the GPUs strata_gang hands out, and who holds them\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json        JSON output\n"
@@ -36,13 +40,16 @@ static const char usage_text[] =
 "  -h, --help        this help\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 bad usage, 3 module or programs\n"
-"not loaded; sandbox run: the program's own once it runs.\n";
+"not loaded; sandbox run: the program's own once it runs; gang create:\n"
+"0 when the gang ended DONE, else 1.\n";
 
 static const struct cmd objects[] = {
 	{ "status", do_status },
 	{ "cap", do_cap },
 	{ "sandbox", do_sandbox },
 	{ "tier", do_tier },
+	{ "gang", do_gang },
+	{ "gpu", do_gpu },
 	{ NULL, NULL },
 };
 

@@ -37,5 +37,7 @@ int do_status(int argc, char **argv);
 int do_cap(int argc, char **argv);
 int do_sandbox(int argc, char **argv);
 int do_tier(int argc, char **argv);
+int do_gang(int argc, char **argv);
+int do_gpu(int argc, char **argv);
 
 #endif /* _STRATACTL_H */
