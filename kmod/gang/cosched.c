@@ -80,7 +80,6 @@ void gang_cosched_start(struct gang *g)
 {
 	u32 i;
 
-	cancel_delayed_work(&g->grace_work);
 	for (i = 0; i < g->joined; i++) {
 		struct gang_member *m = &g->members[i];
 
@@ -117,14 +116,15 @@ void gang_cosched_stop(struct gang *g, bool preempted)
  * gang_grace_work() - stop the members that did not park in time
  * @work: the gang's grace_work
  */
-void gang_grace_work(struct work_struct *work)
+void gang_grace_work(struct kthread_work *work)
 {
-	struct gang *g = container_of(to_delayed_work(work), struct gang,
-				      grace_work);
+	struct gang *g = container_of(work, struct gang, grace_work.work);
 	u32 i;
 
 	mutex_lock(&gang_lock);
-	for (i = 0; g->state == STRATA_GANG_QUEUED && i < g->joined; i++) {
+	/* Not if the gang has run again since (or ended). */
+	for (i = 0; g->state == STRATA_GANG_QUEUED &&
+		    g->slice == g->grace_slice && i < g->joined; i++) {
 		struct gang_member *m = &g->members[i];
 
 		if (m->state != GANG_MEMBER_JOINED || m->parked || m->stopped)

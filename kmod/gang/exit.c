@@ -7,8 +7,8 @@
  * (for_each_kernel_tracepoint() + tracepoint_probe_register()), the way
  * tracers built as modules do.  sched_process_exit fires early in
  * do_exit() of every thread.  The probe runs with preemption off, so it
- * only marks the member and kicks a work item that applies the gang's
- * exit action under gang_lock.
+ * only marks the member and queues work on the scheduler's worker, which
+ * applies the gang's exit action under gang_lock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -22,7 +22,7 @@
 
 static DEFINE_HASHTABLE(gang_member_hash, 8);
 static struct tracepoint *gang_exit_tp;
-static struct work_struct gang_exit_work;
+static struct kthread_work gang_exit_work;
 
 static u32 gang_task_hash(const struct task_struct *task)
 {
@@ -67,7 +67,7 @@ static void gang_exit_probe(void *data, struct task_struct *task)
 	m = gang_member_of(task);
 	if (m) {
 		WRITE_ONCE(m->exiting, true);
-		schedule_work(&gang_exit_work);
+		kthread_queue_work(gang_worker, &gang_exit_work);
 	}
 	rcu_read_unlock();
 }
@@ -84,7 +84,7 @@ static struct gang_member *gang_find_exiting(void)
 	return NULL;
 }
 
-static void gang_exit_fn(struct work_struct *work)
+static void gang_exit_fn(struct kthread_work *work)
 {
 	for (;;) {
 		struct gang_member *m;
@@ -111,7 +111,7 @@ static void gang_find_tp(struct tracepoint *tp, void *priv)
 
 int gang_exit_init(void)
 {
-	INIT_WORK(&gang_exit_work, gang_exit_fn);
+	kthread_init_work(&gang_exit_work, gang_exit_fn);
 	for_each_kernel_tracepoint(gang_find_tp, NULL);
 	if (!gang_exit_tp)
 		return -ENOENT;
@@ -126,5 +126,5 @@ void gang_exit_exit(void)
 {
 	tracepoint_probe_unregister(gang_exit_tp, gang_exit_probe, NULL);
 	tracepoint_synchronize_unregister();
-	flush_work(&gang_exit_work);
+	kthread_flush_work(&gang_exit_work);
 }

@@ -45,7 +45,7 @@ static void gang_destroy(struct strata_object *obj)
 	mutex_lock(&gang_lock);
 	list_del(&g->node);
 	mutex_unlock(&gang_lock);
-	cancel_delayed_work_sync(&g->grace_work);
+	kthread_cancel_delayed_work_sync(&g->grace_work);
 	call_rcu(&g->rcu, gang_free_rcu);
 }
 
@@ -78,7 +78,7 @@ static int gang_check_create(const struct strata_gang_create *a)
 	    a->slice_ms > STRATA_GANG_MAX_SLICE_MS ||
 	    a->on_member_exit > STRATA_GANG_EXIT_SHRINK ||
 	    (a->flags & ~STRATA_GANG_CREATE_FLAGS) ||
-	    a->runtime_hint_ms > U64_MAX / NSEC_PER_MSEC)
+	    a->runtime_hint_ms > STRATA_GANG_MAX_HINT_MS)
 		return -EINVAL;
 	if (!memchr(a->name, '\0', sizeof(a->name)))
 		return -EINVAL;
@@ -154,7 +154,7 @@ struct gang *gang_create(const struct strata_gang_create *args)
 	g->created_ns = ktime_get_ns();
 	INIT_LIST_HEAD(&g->qnode);
 	init_waitqueue_head(&g->step_wq);
-	INIT_DELAYED_WORK(&g->grace_work, gang_grace_work);
+	kthread_init_delayed_work(&g->grace_work, gang_grace_work);
 
 	mutex_lock(&gang_lock);
 	if (!capable(CAP_SYS_ADMIN) &&

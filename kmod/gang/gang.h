@@ -8,6 +8,7 @@
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -156,6 +157,7 @@ struct gang_member {
  * @no_handles: no handle names it any more
  * @step_wq: members blocked in STEP
  * @grace_work: stops members that did not park within park_grace_ms
+ * @grace_slice: the slice whose preemption @grace_work is for
  * @rank_class: scheduler's sort key, part 1 (0: starving, 1: others)
  * @rank_key: scheduler's sort key, part 2
  * @plan_end_ns: the slice end the current plan gives it, 0: not picked
@@ -202,7 +204,8 @@ struct gang {
 	u64 created_ns;
 	bool no_handles;
 	wait_queue_head_t step_wq;
-	struct delayed_work grace_work;
+	struct kthread_delayed_work grace_work;
+	u64 grace_slice;
 	u32 rank_class;
 	s64 rank_key;
 	u64 plan_end_ns;
@@ -246,6 +249,9 @@ struct gang_member *gang_current_member(struct gang *g);
 /* ---- the scheduler (sched.c) ------------------------------------------ */
 
 int gang_sched_init(const char *cpus);
+bool gang_sched_ready(void);
+int gang_sched_set_pool(const char *list);
+int gang_sched_get_pool(char *buf);
 void gang_sched_exit(void);
 /* Every gang change that may let another gang run ends with this. */
 void gang_sched_kick(void);
@@ -257,6 +263,7 @@ void gang_sched_queue_grace(struct gang *g);
 u32 gang_sched_free_gpus(void);
 u32 gang_sched_nr_queued(void);
 extern cpumask_var_t gang_cpu_pool;
+extern struct kthread_worker *gang_worker;
 extern struct gang_sched_counters {
 	u64 admitted;
 	u64 preemptions;
@@ -270,7 +277,7 @@ void gang_cosched_start(struct gang *g);
 void gang_cosched_stop(struct gang *g, bool stop_stragglers);
 void gang_member_restore(struct gang_member *m);
 void gang_note_start(struct gang *g, struct gang_member *m);
-void gang_grace_work(struct work_struct *work);
+void gang_grace_work(struct kthread_work *work);
 
 /* ---- member exit (exit.c) --------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include "gang.h"
 
@@ -44,7 +45,7 @@ GANG_PARAM(slice_ms, gang_slice_ms, 100, 1, STRATA_GANG_MAX_SLICE_MS,
 GANG_PARAM(starve_ms, gang_starve_ms, 2000, 1, 3600000,
 	   "A gang queued this long ranks before every other, ms");
 GANG_PARAM(park_grace_ms, gang_park_grace_ms, 50, 0, 60000,
-	   "How long preempted members may take to park before they are stopped, ms");
+	   "How long members of a preempted STOP gang may take to park before they are stopped, ms");
 GANG_PARAM(sched_policy, gang_policy_mode, STRATA_GANG_POLICY_LAS, 0, 2,
 	   "0: least attained service with slices, 1: FIFO, 2: FIFO with backfill");
 GANG_PARAM(user_max_gangs, gang_user_max_gangs, 64, 1, 65536,
@@ -61,8 +62,36 @@ static unsigned int fake_gpus;
 module_param(fake_gpus, uint, 0444);
 MODULE_PARM_DESC(fake_gpus, "Fake GPUs to create, /dev/strata/gpuN (0-64, default 0)");
 
-static char *cpus;
-module_param(cpus, charp, 0444);
+/*
+ * The CPU pool of co-scheduled gangs.  Before init the list is kept for
+ * gang_sched_init(); after, a change applies at once unless a running
+ * gang holds pool CPUs or a co-scheduled gang would no longer fit.
+ */
+static char gang_cpus_list[256];
+
+static int gang_cpus_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[sizeof(gang_cpus_list)];
+
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	strim(buf);
+	if (gang_sched_ready())
+		return gang_sched_set_pool(buf);
+	strscpy(gang_cpus_list, buf, sizeof(gang_cpus_list));
+	return 0;
+}
+
+static int gang_cpus_get(char *buf, const struct kernel_param *kp)
+{
+	return gang_sched_get_pool(buf);
+}
+
+static const struct kernel_param_ops gang_cpus_ops = {
+	.set = gang_cpus_set,
+	.get = gang_cpus_get,
+};
+module_param_cb(cpus, &gang_cpus_ops, NULL, 0644);
 MODULE_PARM_DESC(cpus, "CPU pool of co-scheduled gangs, e.g. 0-3 (default: every online CPU)");
 
 static const struct file_operations strata_gang_fops = {
@@ -106,7 +135,7 @@ static int __init strata_gang_init(void)
 		       STRATA_GANG_MAX_GPUS);
 		return -EINVAL;
 	}
-	err = gang_sched_init(cpus);
+	err = gang_sched_init(gang_cpus_list[0] ? gang_cpus_list : NULL);
 	if (err)
 		return err;
 	err = gang_gpus_init(fake_gpus);

@@ -31,8 +31,11 @@
 
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/sysfs.h>
 
 #include "gang.h"
 #include "trace.h"
@@ -49,9 +52,14 @@ cpumask_var_t gang_cpu_pool;
 static cpumask_var_t gang_cpu_free;
 struct gang_sched_counters gang_counters;
 static u64 gang_next_seq;
-static struct workqueue_struct *gang_wq;
-static struct delayed_work gang_sched_dwork;
-static bool gang_sched_ready;
+/*
+ * The scheduler's own worker thread runs SCHED_FIFO above the boosted
+ * members: co-scheduled members spinning at SCHED_FIFO on every pool CPU
+ * must not keep the planning pass that ends their slice from running.
+ */
+struct kthread_worker *gang_worker;
+static struct kthread_delayed_work gang_sched_dwork;
+static bool gang_sched_ready_flag;
 
 /* Lockless figures for the kfuncs. */
 static unsigned int gang_free_gpus_now;
@@ -415,7 +423,7 @@ static void gang_sched_run(void)
 	cand = kmalloc_array(max(n, 1U), sizeof(*cand), GFP_KERNEL);
 	if (!cand) {
 		/* Try again soon; nothing changes meanwhile. */
-		queue_delayed_work(gang_wq, &gang_sched_dwork, 1);
+		kthread_queue_delayed_work(gang_worker, &gang_sched_dwork, 1);
 		return;
 	}
 
@@ -477,12 +485,13 @@ static void gang_sched_run(void)
 	if (next != U64_MAX) {
 		u64 now = ktime_get_ns();
 
-		queue_delayed_work(gang_wq, &gang_sched_dwork, next > now ?
-				   nsecs_to_jiffies(next - now) + 1 : 1);
+		kthread_queue_delayed_work(gang_worker, &gang_sched_dwork,
+					   next > now ?
+					   nsecs_to_jiffies(next - now) + 1 : 1);
 	}
 }
 
-static void gang_sched_fn(struct work_struct *work)
+static void gang_sched_fn(struct kthread_work *work)
 {
 	mutex_lock(&gang_lock);
 	gang_sched_run();
@@ -497,8 +506,8 @@ static void gang_sched_fn(struct work_struct *work)
  */
 void gang_sched_kick(void)
 {
-	if (READ_ONCE(gang_sched_ready))
-		mod_delayed_work(gang_wq, &gang_sched_dwork, 0);
+	if (READ_ONCE(gang_sched_ready_flag))
+		kthread_mod_delayed_work(gang_worker, &gang_sched_dwork, 0);
 }
 
 /* For the kfuncs: figures of the last planning pass. */
@@ -572,13 +581,14 @@ int gang_sched_init(const char *cpus)
 		cpumask_copy(gang_cpu_pool, cpu_online_mask);
 	}
 	cpumask_copy(gang_cpu_free, gang_cpu_pool);
-	gang_wq = alloc_ordered_workqueue("strata_gang", WQ_HIGHPRI);
-	if (!gang_wq) {
-		err = -ENOMEM;
+	gang_worker = kthread_create_worker(0, "strata_gang");
+	if (IS_ERR(gang_worker)) {
+		err = PTR_ERR(gang_worker);
 		goto out_free;
 	}
-	INIT_DELAYED_WORK(&gang_sched_dwork, gang_sched_fn);
-	WRITE_ONCE(gang_sched_ready, true);
+	sched_set_fifo(gang_worker->task);
+	kthread_init_delayed_work(&gang_sched_dwork, gang_sched_fn);
+	WRITE_ONCE(gang_sched_ready_flag, true);
 	return 0;
 
 out_free:
@@ -588,21 +598,88 @@ out_pool:
 	return err;
 }
 
+/* Is the scheduler set up (module parameters are set before init)? */
+bool gang_sched_ready(void)
+{
+	return READ_ONCE(gang_sched_ready_flag);
+}
+
+/**
+ * gang_sched_set_pool() - a new CPU pool for co-scheduled gangs
+ * @list: a CPU list
+ *
+ * Return: 0; -EINVAL for a bad list or one without an online CPU; -EBUSY
+ * while a running gang holds pool CPUs or when a live co-scheduled gang
+ * has more members than the new pool has CPUs.
+ */
+int gang_sched_set_pool(const char *list)
+{
+	cpumask_var_t pool;
+	struct gang *g;
+	int err;
+
+	if (!zalloc_cpumask_var(&pool, GFP_KERNEL))
+		return -ENOMEM;
+	err = cpulist_parse(list, pool);
+	cpumask_and(pool, pool, cpu_online_mask);
+	if (!err && cpumask_empty(pool))
+		err = -EINVAL;
+	if (err)
+		goto out;
+	mutex_lock(&gang_lock);
+	list_for_each_entry(g, &gang_all, node) {
+		if (!cpumask_empty(g->cpu_mask) ||
+		    ((g->flags & STRATA_GANG_COSCHED) &&
+		     g->state != STRATA_GANG_DONE &&
+		     g->state != STRATA_GANG_ABORTED &&
+		     gang_live_members(g) > cpumask_weight(pool))) {
+			err = -EBUSY;
+			break;
+		}
+	}
+	if (!err) {
+		cpumask_copy(gang_cpu_pool, pool);
+		cpumask_copy(gang_cpu_free, pool);
+		gang_sched_kick();
+	}
+	mutex_unlock(&gang_lock);
+out:
+	free_cpumask_var(pool);
+	return err;
+}
+
+/**
+ * gang_sched_get_pool() - the CPU pool as a list, for the parameter
+ * @buf: a page
+ *
+ * Return: the length written.
+ */
+int gang_sched_get_pool(char *buf)
+{
+	int n;
+
+	mutex_lock(&gang_lock);
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(gang_cpu_pool));
+	mutex_unlock(&gang_lock);
+	return n;
+}
+
 /**
  * gang_sched_queue_grace() - run @g's grace work after park_grace_ms
  * @g: the gang
  */
 void gang_sched_queue_grace(struct gang *g)
 {
-	queue_delayed_work(gang_wq, &g->grace_work,
-			   msecs_to_jiffies(READ_ONCE(gang_park_grace_ms)));
+	g->grace_slice = g->slice;
+	kthread_mod_delayed_work(gang_worker, &g->grace_work,
+				 msecs_to_jiffies(READ_ONCE(gang_park_grace_ms)));
 }
 
 void gang_sched_exit(void)
 {
-	WRITE_ONCE(gang_sched_ready, false);
-	cancel_delayed_work_sync(&gang_sched_dwork);
-	destroy_workqueue(gang_wq);
+	WRITE_ONCE(gang_sched_ready_flag, false);
+	kthread_cancel_delayed_work_sync(&gang_sched_dwork);
+	kthread_destroy_worker(gang_worker);
 	free_cpumask_var(gang_cpu_free);
 	free_cpumask_var(gang_cpu_pool);
 }

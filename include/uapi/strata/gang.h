@@ -52,6 +52,8 @@
 #define STRATA_GANG_NAME_LEN		16U
 #define STRATA_GANG_MAX_SLICE_MS	60000U
 #define STRATA_GANG_MAX_PRIORITY	7
+/* The largest runtime hint: what fits in 64 bits of nanoseconds. */
+#define STRATA_GANG_MAX_HINT_MS		(~0ULL / 1000000ULL)
 
 /* Signals of a gang object, waitable through strata_cap. */
 #define STRATA_GANG_SIGNAL_READY	(1U << 4)	/* every member joined */
@@ -127,7 +129,8 @@ enum strata_gang_abort_reason {
  * @on_member_exit: enum strata_gang_exit_action
  * @flags: STRATA_GANG_COSCHED, STRATA_GANG_STOP
  * @runtime_hint_ms: expected running time of the job once admitted, 0 if
- *	unknown; the backfill policy uses it (as Slurm uses time limits)
+ *	unknown, at most STRATA_GANG_MAX_HINT_MS; the backfill policy uses
+ *	it (as Slurm uses time limits)
  * @koid: out: the gang's koid
  * @name: a label for listings, NUL-terminated
  * @reserved: zero
