@@ -8,6 +8,8 @@
  * scheduler gave it and runs SCHED_FIFO at the lowest RT priority, so it
  * preempts ordinary threads on that CPU as soon as it is woken.  When the
  * gang stops running, each member gets its own affinity and policy back.
+ * A member is only pinned to a CPU its own affinity (and cpuset) allows,
+ * a deadline task is left alone, and a real-time one keeps its priority.
  *
  * Members of a STRATA_GANG_STOP gang that have not parked in STEP within
  * park_grace_ms of a preemption are stopped with SIGSTOP (their whole
@@ -25,20 +27,35 @@
 
 static void gang_member_boost(struct gang_member *m)
 {
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = 1,
+		/* What it forks while boosted must not inherit the boost. */
+		.sched_flags = SCHED_FLAG_RESET_ON_FORK,
+	};
 	struct task_struct *p = m->task;
 
-	if (m->boosted || m->cpu < 0)
+	/*
+	 * Not a deadline task (pinning one would break its admission
+	 * control), and only onto a CPU its own affinity, and so its
+	 * cpuset, allows.
+	 */
+	if (m->pinned || m->cpu < 0 || p->policy == SCHED_DEADLINE ||
+	    !cpumask_test_cpu(m->cpu, &p->cpus_mask))
 		return;
-	/* A deadline task keeps its class: only pin it. */
-	m->saved_policy = p->policy;
-	m->saved_prio = p->rt_priority;
-	m->saved_nice = task_nice(p);
-	cpumask_copy(m->saved_mask, p->cpus_ptr);
+	cpumask_copy(m->saved_mask, &p->cpus_mask);
 	if (set_cpus_allowed_ptr(p, cpumask_of(m->cpu)))
 		return;
-	if (p->policy != SCHED_DEADLINE)
-		sched_set_fifo_low(p);
-	m->boosted = true;
+	m->pinned = true;
+	/* A real-time member keeps its own, higher, priority. */
+	if (p->policy == SCHED_FIFO || p->policy == SCHED_RR)
+		return;
+	m->saved_policy = p->policy;
+	m->saved_nice = task_nice(p);
+	m->saved_reset_on_fork = p->sched_reset_on_fork;
+	if (!sched_setattr_nocheck(p, &attr))
+		m->boosted = true;
 }
 
 /**
@@ -52,24 +69,38 @@ void gang_member_restore(struct gang_member *m)
 	};
 	struct task_struct *p = m->task;
 
-	if (!m->boosted)
-		return;
-	m->boosted = false;
-	if (p->policy != SCHED_DEADLINE) {
+	if (m->boosted) {
 		attr.sched_policy = m->saved_policy;
-		attr.sched_priority = m->saved_prio;
 		attr.sched_nice = m->saved_nice;
+		if (m->saved_reset_on_fork)
+			attr.sched_flags = SCHED_FLAG_RESET_ON_FORK;
 		sched_setattr_nocheck(p, &attr);
+		m->boosted = false;
 	}
-	set_cpus_allowed_ptr(p, m->saved_mask);
+	if (m->pinned) {
+		set_cpus_allowed_ptr(p, m->saved_mask);
+		m->pinned = false;
+	}
 }
 
-static void gang_member_continue(struct gang_member *m)
+/* Signal the member's process; its pid may be going away meanwhile. */
+static void gang_member_kill(struct gang_member *m, int sig)
+{
+	rcu_read_lock();
+	kill_pid(task_tgid(m->task), sig, 1);
+	rcu_read_unlock();
+}
+
+/**
+ * gang_member_continue() - undo strata's SIGSTOP of a member's process
+ * @m: the member, under gang_lock
+ */
+void gang_member_continue(struct gang_member *m)
 {
 	if (!m->stopped)
 		return;
 	m->stopped = false;
-	kill_pid(task_tgid(m->task), SIGCONT, 1);
+	gang_member_kill(m, SIGCONT);
 }
 
 /**
@@ -121,7 +152,7 @@ void gang_grace_work(struct kthread_work *work)
 	struct gang *g = container_of(work, struct gang, grace_work.work);
 	u32 i;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	/* Not if the gang has run again since (or ended). */
 	for (i = 0; g->state == STRATA_GANG_QUEUED &&
 		    g->slice == g->grace_slice && i < g->joined; i++) {
@@ -130,9 +161,28 @@ void gang_grace_work(struct kthread_work *work)
 		if (m->state != GANG_MEMBER_JOINED || m->parked || m->stopped)
 			continue;
 		m->stopped = true;
-		kill_pid(task_tgid(m->task), SIGSTOP, 1);
+		gang_member_kill(m, SIGSTOP);
 	}
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
+}
+
+/**
+ * gang_skew_check() - record the slice's co-start skew once all started
+ * @g: the gang, running, under gang_lock
+ *
+ * Also called when a member leaves or dies: the others may all have
+ * started then.
+ */
+void gang_skew_check(struct gang *g)
+{
+	if (g->state != STRATA_GANG_RUNNING || !g->started ||
+	    g->started < g->alive || g->skew_slice == g->slice)
+		return;
+	g->skew_slice = g->slice;
+	g->last_skew_ns = g->last_start_ns - g->first_start_ns;
+	g->max_skew_ns = max(g->max_skew_ns, g->last_skew_ns);
+	trace_strata_gang_slice_start(g->obj.koid, g->slice, g->started,
+				      g->last_skew_ns);
 }
 
 /**
@@ -154,10 +204,6 @@ void gang_note_start(struct gang *g, struct gang_member *m)
 	if (!g->started)
 		g->first_start_ns = now;
 	g->last_start_ns = now;
-	if (++g->started < g->alive)
-		return;
-	g->last_skew_ns = g->last_start_ns - g->first_start_ns;
-	g->max_skew_ns = max(g->max_skew_ns, g->last_skew_ns);
-	trace_strata_gang_slice_start(g->obj.koid, g->slice, g->alive,
-				      g->last_skew_ns);
+	g->started++;
+	gang_skew_check(g);
 }

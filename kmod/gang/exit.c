@@ -90,15 +90,15 @@ static void gang_exit_fn(struct kthread_work *work)
 		struct gang_member *m;
 		struct gang *g;
 
-		mutex_lock(&gang_lock);
+		rt_mutex_lock(&gang_lock);
 		m = gang_find_exiting();
 		if (!m) {
-			mutex_unlock(&gang_lock);
+			rt_mutex_unlock(&gang_lock);
 			break;
 		}
 		g = m->gang;
 		gang_member_died(m);
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		strata_object_put(&g->obj);	/* the member's */
 	}
 }

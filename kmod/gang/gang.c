@@ -42,9 +42,9 @@ static void gang_destroy(struct strata_object *obj)
 {
 	struct gang *g = to_gang(obj);
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	list_del(&g->node);
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	kthread_cancel_delayed_work_sync(&g->grace_work);
 	call_rcu(&g->rcu, gang_free_rcu);
 }
@@ -130,12 +130,16 @@ struct gang *gang_create(const struct strata_gang_create *args)
 	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
+	g->nr_members = args->nr_members;
 	g->members = kcalloc(args->nr_members, sizeof(*g->members),
 			     GFP_KERNEL_ACCOUNT);
-	if (!g->members || !zalloc_cpumask_var(&g->cpu_mask, GFP_KERNEL))
+	if (!g->members)
+		goto out_nomem_early;
+	if (!zalloc_cpumask_var(&g->cpu_mask, GFP_KERNEL_ACCOUNT))
 		goto out_nomem;
 	for (i = 0; i < args->nr_members; i++) {
-		if (!zalloc_cpumask_var(&g->members[i].saved_mask, GFP_KERNEL))
+		if (!zalloc_cpumask_var(&g->members[i].saved_mask,
+					GFP_KERNEL_ACCOUNT))
 			goto out_nomem;
 		g->members[i].gang = g;
 		g->members[i].index = i;
@@ -143,7 +147,6 @@ struct gang *gang_create(const struct strata_gang_create *args)
 	}
 	g->state = STRATA_GANG_FORMING;
 	g->uid = current_uid();
-	g->nr_members = args->nr_members;
 	g->gpus_per_member = args->gpus_per_member;
 	g->priority = args->priority;
 	g->slice_ms = args->slice_ms;
@@ -156,22 +159,32 @@ struct gang *gang_create(const struct strata_gang_create *args)
 	init_waitqueue_head(&g->step_wq);
 	kthread_init_delayed_work(&g->grace_work, gang_grace_work);
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
+	/* Again under the lock: the pool may have changed meanwhile. */
+	if ((g->flags & STRATA_GANG_COSCHED) &&
+	    g->nr_members > cpumask_weight(gang_cpu_pool)) {
+		rt_mutex_unlock(&gang_lock);
+		err = -E2BIG;
+		goto out_free;
+	}
 	if (!capable(CAP_SYS_ADMIN) &&
 	    gang_count_user(g->uid) >= READ_ONCE(gang_user_max_gangs)) {
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		err = -EDQUOT;
 		goto out_free;
 	}
 	err = strata_object_init(&g->obj, &gang_type);
 	if (err) {
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		goto out_free;
 	}
 	list_add_tail(&g->node, &gang_all);
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return g;
 
+out_nomem_early:
+	kfree(g);
+	return ERR_PTR(-ENOMEM);
 out_nomem:
 	err = -ENOMEM;
 out_free:
@@ -232,7 +245,7 @@ int gang_join(struct gang *g, u32 *member)
 	struct gang_member *m, *other;
 	int err = 0;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	other = gang_member_of(current);
 	if (other) {
 		err = other->gang == g ? -EALREADY : -EBUSY;
@@ -261,7 +274,7 @@ int gang_join(struct gang *g, u32 *member)
 		gang_sched_enqueue(g);
 	}
 out:
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return err;
 }
 
@@ -299,15 +312,20 @@ static void gang_member_end(struct gang_member *m, u32 state)
 
 	lockdep_assert_held(&gang_lock);
 	gang_member_hash_del(m);
-	if (state == GANG_MEMBER_LEFT)
+	if (state == GANG_MEMBER_LEFT) {
 		gang_member_restore(m);
-	else
-		m->boosted = false;	/* the thread is gone */
+	} else {
+		/* The thread is gone; its process may live on. */
+		m->pinned = false;
+		m->boosted = false;
+	}
+	gang_member_continue(m);
 	gang_sched_member_gone(g, m);
 	m->state = state;
 	g->alive--;
 	if (g->started && m->started_slice == g->slice)
 		g->started--;
+	gang_skew_check(g);
 	wake_up_all(&g->step_wq);
 }
 
@@ -328,10 +346,10 @@ int gang_leave(struct gang *g)
 	struct gang_member *m;
 	struct task_struct *task;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	m = gang_current_member(g);
 	if (!m) {
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		return -ESRCH;
 	}
 	gang_member_end(m, GANG_MEMBER_LEFT);
@@ -339,7 +357,7 @@ int gang_leave(struct gang *g)
 	m->task = NULL;
 	gang_check_end(g);
 	gang_sched_kick();
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	put_task_struct(task);
 	strata_object_put(&g->obj);	/* the member's */
 	return 0;
@@ -409,12 +427,12 @@ int gang_kill(struct gang *g)
 {
 	int err = 0;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	if (gang_ended(g))
 		err = -EALREADY;
 	else
 		gang_abort(g, STRATA_GANG_ABORT_KILLED);
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return err;
 }
 
@@ -425,7 +443,7 @@ static void gang_fill_step(struct gang *g, struct gang_member *m,
 	u32 i;
 
 	args->member = m->index;
-	args->cpu = m->cpu;
+	args->cpu = m->pinned ? m->cpu : -1;
 	args->nr_gpus = g->gpus_per_member;
 	for (i = 0; i < g->gpus_per_member; i++)
 		args->gpus[i] = m->gpus[i];
@@ -446,7 +464,7 @@ int gang_step(struct gang *g, struct strata_gang_step *args)
 	struct gang_member *m;
 	int err;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	for (;;) {
 		m = gang_current_member(g);
 		if (!m) {
@@ -469,18 +487,18 @@ int gang_step(struct gang *g, struct strata_gang_step *args)
 			break;
 		}
 		m->parked = true;
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		err = wait_event_interruptible(g->step_wq,
 			READ_ONCE(g->state) == STRATA_GANG_RUNNING ||
 			READ_ONCE(g->state) == STRATA_GANG_ABORTED ||
 			READ_ONCE(m->state) != GANG_MEMBER_JOINED);
-		mutex_lock(&gang_lock);
+		rt_mutex_lock(&gang_lock);
 		if (err) {
 			m->parked = false;
 			break;
 		}
 	}
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return err;
 }
 
@@ -498,10 +516,10 @@ int gang_set(struct gang *g, const struct strata_gang_set *args)
 	    args->priority > STRATA_GANG_MAX_PRIORITY ||
 	    args->slice_ms > STRATA_GANG_MAX_SLICE_MS)
 		return -EINVAL;
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	if ((args->mask & STRATA_GANG_SET_PRIORITY) &&
 	    args->priority > g->priority && !capable(CAP_SYS_NICE)) {
-		mutex_unlock(&gang_lock);
+		rt_mutex_unlock(&gang_lock);
 		return -EPERM;
 	}
 	if (args->mask & STRATA_GANG_SET_PRIORITY)
@@ -509,7 +527,7 @@ int gang_set(struct gang *g, const struct strata_gang_set *args)
 	if (args->mask & STRATA_GANG_SET_SLICE)
 		g->slice_ms = args->slice_ms;
 	gang_sched_kick();
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rtmutex.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -87,15 +88,16 @@ enum gang_member_state {
  * @state: enum gang_member_state
  * @cpu: pool CPU it is pinned to while running, or -1
  * @gpus: its GPU ids while the gang holds GPUs
- * @boosted: its affinity and policy are strata's now (@saved_*)
+ * @pinned: strata pinned it to @cpu (@saved_mask is its own affinity)
+ * @boosted: strata made it SCHED_FIFO (@saved_* are its own policy)
  * @stopped: strata sent its process SIGSTOP
  * @parked: it is blocked in STEP, waiting for the gang to run
  * @exiting: the exit tracepoint saw the thread exit (exit.c)
  * @started_slice: the slice whose start it saw (first STEP return)
  * @saved_mask: its affinity before strata pinned it
  * @saved_policy: its policy before the boost
- * @saved_prio: its rt priority before the boost
  * @saved_nice: its nice value before the boost
+ * @saved_reset_on_fork: its SCHED_RESET_ON_FORK before the boost
  */
 struct gang_member {
 	struct gang *gang;
@@ -105,6 +107,7 @@ struct gang_member {
 	u32 state;
 	int cpu;
 	u32 gpus[STRATA_GANG_MAX_GPUS_PER_MEMBER];
+	bool pinned;
 	bool boosted;
 	bool stopped;
 	bool parked;
@@ -112,8 +115,8 @@ struct gang_member {
 	u64 started_slice;
 	cpumask_var_t saved_mask;
 	int saved_policy;
-	int saved_prio;
 	int saved_nice;
+	bool saved_reset_on_fork;
 };
 
 /**
@@ -151,6 +154,7 @@ struct gang_member {
  * @started: members that saw the current slice start
  * @first_start_ns: earliest member start in the current slice
  * @last_start_ns: latest member start in the current slice
+ * @skew_slice: the slice whose skew is recorded
  * @last_skew_ns: skew of the latest complete slice start
  * @max_skew_ns: largest such skew
  * @created_ns: creation time
@@ -199,6 +203,7 @@ struct gang {
 	u32 started;
 	u64 first_start_ns;
 	u64 last_start_ns;
+	u64 skew_slice;
 	u64 last_skew_ns;
 	u64 max_skew_ns;
 	u64 created_ns;
@@ -231,7 +236,7 @@ static inline u32 gang_nr_gpus_needed(const struct gang *g)
 }
 
 /* Serialises every gang's state, the queues and the GPU and CPU pools. */
-extern struct mutex gang_lock;
+extern struct rt_mutex gang_lock;
 extern struct list_head gang_all;
 
 struct gang *gang_create(const struct strata_gang_create *args);
@@ -262,7 +267,7 @@ void gang_sched_status(struct strata_gang_status *st);
 void gang_sched_queue_grace(struct gang *g);
 u32 gang_sched_free_gpus(void);
 u32 gang_sched_nr_queued(void);
-extern cpumask_var_t gang_cpu_pool;
+extern struct cpumask gang_cpu_pool[1];
 extern struct kthread_worker *gang_worker;
 extern struct gang_sched_counters {
 	u64 admitted;
@@ -276,7 +281,9 @@ extern struct gang_sched_counters {
 void gang_cosched_start(struct gang *g);
 void gang_cosched_stop(struct gang *g, bool stop_stragglers);
 void gang_member_restore(struct gang_member *m);
+void gang_member_continue(struct gang_member *m);
 void gang_note_start(struct gang *g, struct gang_member *m);
+void gang_skew_check(struct gang *g);
 void gang_grace_work(struct kthread_work *work);
 
 /* ---- member exit (exit.c) --------------------------------------------- */

@@ -34,7 +34,7 @@ static long gang_ioc_gpus(void __user *uarg)
 	gpus = kcalloc(max(n, 1U), sizeof(*gpus), GFP_KERNEL);
 	if (!gpus)
 		return -ENOMEM;
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	for (i = 0; i < n; i++) {
 		const struct gang_gpu *gpu = &gang_gpus[i];
 
@@ -44,7 +44,7 @@ static long gang_ioc_gpus(void __user *uarg)
 		gpus[i].gang_koid = gpu->owner;
 		memcpy(gpus[i].name, gpu->name, sizeof(gpus[i].name));
 	}
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	for (i = 0; i < n; i++)
 		if (gpus[i].kind == STRATA_GANG_GPU_FAKE)
 			gang_fakegpu_stat(i, &gpus[i]);
@@ -171,9 +171,9 @@ static long gang_ioc_info(void __user *uarg)
 	g = gang_get(args.table_fd, args.handle, STRATA_RIGHT_INSPECT);
 	if (IS_ERR(g))
 		return PTR_ERR(g);
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	gang_fill_info(g, &args.info);
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	strata_object_put(&g->obj);
 	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
 }
@@ -192,17 +192,17 @@ static long gang_ioc_list(void __user *uarg)
 	if (args.count || args.reserved || (args.capacity && !args.gangs))
 		return -EINVAL;
 	uinfo = u64_to_user_ptr(args.gangs);
-	cap = min(args.capacity, 4096U);
-	infos = kvcalloc(max(cap, 1U), sizeof(*infos), GFP_KERNEL);
+	cap = min(args.capacity, STRATA_GANG_LIST_MAX);
+	infos = kvcalloc(max(cap, 1U), sizeof(*infos), GFP_KERNEL_ACCOUNT);
 	if (!infos)
 		return -ENOMEM;
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	list_for_each_entry(g, &gang_all, node) {
 		if (n < cap)
 			gang_fill_info(g, &infos[n]);
 		n++;
 	}
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	if (copy_to_user(uinfo, infos, min(n, cap) * sizeof(*infos)))
 		err = -EFAULT;
 	kvfree(infos);

@@ -10,6 +10,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "gang.h"
@@ -177,6 +178,8 @@ static void __exit strata_gang_exit(void)
 	gang_exit_exit();
 	gang_gpus_exit();
 	gang_sched_exit();
+	/* The last gangs' memory is freed by RCU callbacks in this module. */
+	rcu_barrier();
 }
 
 module_init(strata_gang_init);

@@ -43,13 +43,21 @@
 /* A backfilled slice shorter than this is not worth starting. */
 #define GANG_MIN_SLICE_NS	(1 * NSEC_PER_MSEC)
 
-/* See gang.h: every gang, the queues, the GPU and CPU pools. */
-DEFINE_MUTEX(gang_lock);
+/*
+ * See gang.h: every gang, the queues, the GPU and CPU pools.  An rt_mutex:
+ * a CFS thread holding it (LIST, STATUS, a member's STEP) must not be kept
+ * off its CPU by boosted members while the SCHED_FIFO worker waits for it.
+ */
+DEFINE_RT_MUTEX(gang_lock);
 LIST_HEAD(gang_all);
 static LIST_HEAD(gang_queue);
 static LIST_HEAD(gang_running);
-cpumask_var_t gang_cpu_pool;
-static cpumask_var_t gang_cpu_free;
+/*
+ * Static, not cpumask_var_t: the cpus parameter can be read before init
+ * and after exit.
+ */
+struct cpumask gang_cpu_pool[1];
+static struct cpumask gang_cpu_free[1];
 struct gang_sched_counters gang_counters;
 static u64 gang_next_seq;
 /*
@@ -167,16 +175,29 @@ static int gang_rank_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* When @g, running, will give its GPUs back, as far as the plan knows. */
-static u64 gang_expected_end(const struct gang *g, u32 mode)
+/* @a + @b, or U64_MAX ("never") when that does not fit. */
+static u64 gang_add_sat(u64 a, u64 b)
+{
+	u64 sum;
+
+	return check_add_overflow(a, b, &sum) ? U64_MAX : sum;
+}
+
+/*
+ * When @g, running, will give its GPUs back, as far as the plan knows:
+ * the end of its slice (LAS), or when its runtime hint runs out
+ * (BACKFILL); U64_MAX for never or unknown.  Hints are trusted, as
+ * Slurm's time limits would be if nothing enforced them.
+ */
+static u64 gang_expected_end(const struct gang *g, u32 mode, u64 now)
 {
 	if (mode == STRATA_GANG_POLICY_LAS)
 		return g->slice_end_ns;
 	if (mode == STRATA_GANG_POLICY_BACKFILL && g->runtime_hint_ns) {
-		u64 ran = g->run_ns + ktime_get_ns() - g->run_start_ns;
+		u64 ran = g->run_ns + now - g->run_start_ns;
 
-		return ktime_get_ns() + (g->runtime_hint_ns > ran ?
-					 g->runtime_hint_ns - ran : 0);
+		return gang_add_sat(now, g->runtime_hint_ns > ran ?
+				    g->runtime_hint_ns - ran : 0);
 	}
 	return U64_MAX;
 }
@@ -217,7 +238,7 @@ static void gang_plan_reserve(struct gang_plan *p, struct gang *h)
 
 			if (g->visited)
 				continue;
-			end = gang_expected_end(g, p->mode);
+			end = gang_expected_end(g, p->mode, p->now);
 			if (end <= best) {
 				best = end;
 				next = g;
@@ -246,12 +267,17 @@ static u64 gang_plan_pick(struct gang_plan *p, struct gang *c)
 	if (need_g > p->gpus || need_c > p->cpus)
 		return 0;
 	if (p->mode == STRATA_GANG_POLICY_LAS)
-		end = p->now + gang_slice_ns(c);
+		end = gang_add_sat(p->now, gang_slice_ns(c));
 	else if (p->mode == STRATA_GANG_POLICY_BACKFILL && c->runtime_hint_ns)
-		end = p->now + c->runtime_hint_ns;
+		end = gang_add_sat(p->now, c->runtime_hint_ns);
 	else
 		end = U64_MAX;
-	if (p->reserved && end > p->shadow) {
+	/*
+	 * An unknown end can never be shown to come before the shadow, nor
+	 * can any end when the shadow itself is unknown.
+	 */
+	if (p->reserved && (end > p->shadow || end == U64_MAX ||
+			    p->shadow == U64_MAX)) {
 		if (need_g <= p->extra_gpus && need_c <= p->extra_cpus) {
 			p->extra_gpus -= need_g;
 			p->extra_cpus -= need_c;
@@ -283,9 +309,30 @@ static void gang_give_back(struct gang *g)
 		g->members[i].cpu = -1;
 }
 
+/*
+ * A free pool CPU for a member: one its own affinity (and so its cpuset)
+ * allows if there is one, the member's current CPU first.  The planning
+ * pass counted the free CPUs, so there is always one.
+ */
+static unsigned int gang_pick_cpu(struct task_struct *p)
+{
+	unsigned int cpu = task_cpu(p);
+
+	if (cpumask_test_cpu(cpu, gang_cpu_free) &&
+	    cpumask_test_cpu(cpu, &p->cpus_mask) && cpu_active(cpu))
+		return cpu;
+	for_each_cpu_and(cpu, gang_cpu_free, &p->cpus_mask)
+		if (cpu_active(cpu))
+			return cpu;
+	cpu = cpumask_first_and(gang_cpu_free, cpu_active_mask);
+	if (cpu < nr_cpu_ids)
+		return cpu;
+	return cpumask_first(gang_cpu_free);
+}
+
 static void gang_admit(struct gang *g, u64 now, u64 end)
 {
-	unsigned int id = 0, cpu = 0;
+	unsigned int id = 0, cpu;
 	u32 i, k;
 
 	for (i = 0; i < g->joined; i++) {
@@ -294,15 +341,17 @@ static void gang_admit(struct gang *g, u64 now, u64 end)
 		if (m->state != GANG_MEMBER_JOINED)
 			continue;
 		for (k = 0; k < g->gpus_per_member; k++) {
-			while (gang_gpus[id].owner)
+			while (id < gang_nr_gpus && gang_gpus[id].owner)
 				id++;
+			if (WARN_ON_ONCE(id >= gang_nr_gpus))
+				break;
 			gang_gpus[id].owner = g->obj.koid;
 			WRITE_ONCE(gang_gpus[id].tgid, task_tgid_nr(m->task));
 			__set_bit(id, g->gpu_mask);
 			m->gpus[k] = id;
 		}
 		if (g->flags & STRATA_GANG_COSCHED) {
-			cpu = cpumask_next(-1, gang_cpu_free);
+			cpu = gang_pick_cpu(m->task);
 			__cpumask_clear_cpu(cpu, gang_cpu_free);
 			__cpumask_set_cpu(cpu, g->cpu_mask);
 			m->cpu = cpu;
@@ -493,9 +542,9 @@ static void gang_sched_run(void)
 
 static void gang_sched_fn(struct kthread_work *work)
 {
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	gang_sched_run();
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 }
 
 /**
@@ -530,7 +579,7 @@ void gang_sched_status(struct strata_gang_status *st)
 	struct gang *g;
 
 	memset(st, 0, sizeof(*st));
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	st->mode = STRATA_GANG_MODE_STOCK;
 	st->policy = READ_ONCE(gang_policy_mode);
 	st->nr_gpus = gang_nr_gpus;
@@ -548,7 +597,7 @@ void gang_sched_status(struct strata_gang_status *st)
 	st->preemptions = gang_counters.preemptions;
 	st->aborts = gang_counters.aborts;
 	st->deaths = gang_counters.deaths;
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 }
 
 /**
@@ -559,43 +608,32 @@ void gang_sched_status(struct strata_gang_status *st)
  */
 int gang_sched_init(const char *cpus)
 {
-	int err = -ENOMEM;
+	int err;
 
-	if (!zalloc_cpumask_var(&gang_cpu_pool, GFP_KERNEL))
-		return -ENOMEM;
-	if (!zalloc_cpumask_var(&gang_cpu_free, GFP_KERNEL))
-		goto out_pool;
 	if (cpus) {
 		err = cpulist_parse(cpus, gang_cpu_pool);
 		if (err) {
 			pr_err("cpus=%s: not a CPU list\n", cpus);
-			goto out_free;
+			return err;
 		}
 		cpumask_and(gang_cpu_pool, gang_cpu_pool, cpu_online_mask);
 		if (cpumask_empty(gang_cpu_pool)) {
 			pr_err("cpus=%s: no online CPU\n", cpus);
-			err = -EINVAL;
-			goto out_free;
+			return -EINVAL;
 		}
 	} else {
 		cpumask_copy(gang_cpu_pool, cpu_online_mask);
 	}
 	cpumask_copy(gang_cpu_free, gang_cpu_pool);
 	gang_worker = kthread_create_worker(0, "strata_gang");
-	if (IS_ERR(gang_worker)) {
-		err = PTR_ERR(gang_worker);
-		goto out_free;
-	}
+	if (IS_ERR(gang_worker))
+		return PTR_ERR(gang_worker);
 	sched_set_fifo(gang_worker->task);
 	kthread_init_delayed_work(&gang_sched_dwork, gang_sched_fn);
-	WRITE_ONCE(gang_sched_ready_flag, true);
+	rt_mutex_lock(&gang_lock);
+	gang_sched_ready_flag = true;
+	rt_mutex_unlock(&gang_lock);
 	return 0;
-
-out_free:
-	free_cpumask_var(gang_cpu_free);
-out_pool:
-	free_cpumask_var(gang_cpu_pool);
-	return err;
 }
 
 /* Is the scheduler set up (module parameters are set before init)? */
@@ -626,8 +664,12 @@ int gang_sched_set_pool(const char *list)
 		err = -EINVAL;
 	if (err)
 		goto out;
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
+	if (!gang_sched_ready_flag)
+		err = -ENODEV;
 	list_for_each_entry(g, &gang_all, node) {
+		if (err)
+			break;
 		if (!cpumask_empty(g->cpu_mask) ||
 		    ((g->flags & STRATA_GANG_COSCHED) &&
 		     g->state != STRATA_GANG_DONE &&
@@ -642,7 +684,7 @@ int gang_sched_set_pool(const char *list)
 		cpumask_copy(gang_cpu_free, pool);
 		gang_sched_kick();
 	}
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 out:
 	free_cpumask_var(pool);
 	return err;
@@ -658,9 +700,9 @@ int gang_sched_get_pool(char *buf)
 {
 	int n;
 
-	mutex_lock(&gang_lock);
+	rt_mutex_lock(&gang_lock);
 	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(gang_cpu_pool));
-	mutex_unlock(&gang_lock);
+	rt_mutex_unlock(&gang_lock);
 	return n;
 }
 
@@ -677,9 +719,9 @@ void gang_sched_queue_grace(struct gang *g)
 
 void gang_sched_exit(void)
 {
+	rt_mutex_lock(&gang_lock);
 	WRITE_ONCE(gang_sched_ready_flag, false);
+	rt_mutex_unlock(&gang_lock);
 	kthread_cancel_delayed_work_sync(&gang_sched_dwork);
 	kthread_destroy_worker(gang_worker);
-	free_cpumask_var(gang_cpu_free);
-	free_cpumask_var(gang_cpu_pool);
 }

@@ -10,6 +10,8 @@
 
 #include <linux/tracepoint.h>
 
+TRACE_DEFINE_ENUM(STRATA_GANG_EXIT_SHRINK);
+
 /* A gang got all its GPUs (its first slice, or again after a preemption). */
 TRACE_EVENT(strata_gang_admit,
 	TP_PROTO(u64 koid, u64 slice, u32 gpus, u64 wait_ns),

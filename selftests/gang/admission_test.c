@@ -461,4 +461,105 @@ TEST_F_TIMEOUT(admit, big_gang_is_not_starved_by_a_stream_of_small_ones, 120)
 				    LIVE_MS));
 }
 
+/* A 1-member gang of @gpus GPUs with a runtime hint of @hint_ms (0: none). */
+static int hinted(FIXTURE_DATA(admit) *self, int i, __u32 gpus,
+		  __u64 hint_ms)
+{
+	struct strata_gang_create c = gang_args(self->table, 1, gpus);
+	int err;
+
+	c.slice_ms = GANG_LONG_SLICE;
+	c.runtime_hint_ms = hint_ms;
+	err = gang_create_args(self->dev, &c);
+	if (!err)
+		self->h[i] = c.handle;
+	return err;
+}
+
+static __u32 state_of(FIXTURE_DATA(admit) *self, int i)
+{
+	return gang_state(self->dev, self->table, self->h[i]);
+}
+
+/*
+ * sched_policy 2, FIFO with EASY backfill: the head's reservation starts
+ * when the running gangs' runtime hints run out.  A gang is backfilled
+ * only when its own hint ends before that; a gang without a hint, or any
+ * gang while a running one has no hint (the reservation's time is
+ * unknown), waits behind the head.
+ */
+TEST_F_TIMEOUT(admit, backfill_never_lets_a_small_gang_delay_the_head, 90)
+{
+	int i;
+
+	ASSERT_EQ(0, gang_param_push("sched_policy", "2"));
+
+	/* A: 1 GPU, no hint, runs; H: all 8 GPUs, the head, waits */
+	ASSERT_EQ(0, hinted(self, 0, 1, 0));
+	job(self, 0, self->h[0], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[0], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[0], 1, LIVE_MS));
+	ASSERT_EQ(0, hinted(self, 1, GANG_NR_FAKE, 100));
+	job(self, 1, self->h[1], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[1], false));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[1], LIVE_MS));
+
+	/* the head's start is unknown: neither C (no hint) nor D (10 ms) */
+	ASSERT_EQ(0, hinted(self, 2, 1, 0));
+	job(self, 2, self->h[2], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[2], false));
+	ASSERT_EQ(0, hinted(self, 3, 1, 10));
+	job(self, 3, self->h[3], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[3], false));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[2], LIVE_MS));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[3], LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 2));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 3));
+	EXPECT_EQ(GANG_NR_FAKE - 1, gang_free_gpus(self->dev));
+
+	/* A ends: the head runs first, C and D after it */
+	GANG_STORE(&self->jobs[0].stop, 1);
+	ASSERT_EQ(0, gang_job_wait(&self->jobs[0], LIVE_MS));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[1], 1, LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 2));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 3));
+	GANG_STORE(&self->jobs[1].stop, 1);
+	ASSERT_EQ(0, gang_job_wait(&self->jobs[1], LIVE_MS));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[2], 1, LIVE_MS));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[3], 1, LIVE_MS));
+	for (i = 2; i < 4; i++) {
+		GANG_STORE(&self->jobs[i].stop, 1);
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+		gang_close_quiet(self->table, &self->h[i]);
+	}
+	for (i = 0; i < 2; i++)
+		gang_close_quiet(self->table, &self->h[i]);
+
+	/* A hinted 60 s: a 100 ms gang is backfilled, a 120 s one is not */
+	ASSERT_EQ(0, hinted(self, 0, 1, 60000));
+	job(self, 4, self->h[0], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[4], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[4], 1, LIVE_MS));
+	ASSERT_EQ(0, hinted(self, 1, GANG_NR_FAKE, 100));
+	job(self, 5, self->h[1], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[5], false));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[5], LIVE_MS));
+	ASSERT_EQ(0, hinted(self, 2, 1, 120000));
+	job(self, 6, self->h[2], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[6], false));
+	ASSERT_EQ(0, hinted(self, 3, 1, 100));
+	job(self, 7, self->h[3], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[7], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[7], 1, LIVE_MS));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[6], LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_RUNNING, state_of(self, 3));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 2));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 1));
+
+	for (i = 4; i < 8; i++)
+		GANG_STORE(&self->jobs[i].stop, 1);
+	for (i = 4; i < 8; i++)
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+}
+
 TEST_HARNESS_MAIN

@@ -5,8 +5,8 @@
  * While a co-scheduled gang runs, member i's thread is pinned to a CPU of
  * its own from the module's pool and runs SCHED_FIFO at priority 1; after
  * LEAVE, and while the gang is preempted, its own affinity and SCHED_OTHER
- * are back.  A co-scheduled gang needs a free pool CPU per member, GPUs
- * or not.  Every gang measures the skew between its members' starts.
+ * are back.  Nothing a boosted member forks inherits the boost.  A
+ * co-scheduled gang needs a free pool CPU per member, GPUs or not.  Every gang measures the skew between its members' starts.
  */
 #include "kselftest_harness.h"
 #include "common.h"
@@ -97,7 +97,8 @@ static void pinned_and_boosted(struct __test_metadata *_metadata,
 	EXPECT_TRUE(self->pool & (1ULL << j->last.cpu))
 		TH_LOG("cpu %d is not in the pool", j->last.cpu);
 	EXPECT_EQ(1ULL << j->last.cpu, j->step_affinity);
-	EXPECT_EQ(SCHED_FIFO, j->step_policy);
+	/* reset-on-fork: what it forks does not inherit the boost */
+	EXPECT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK, j->step_policy);
 	EXPECT_EQ(1, j->step_prio);
 }
 
@@ -123,7 +124,8 @@ TEST_F(cosched, running_members_are_pinned_to_their_own_cpus_and_boosted)
 		cpus |= 1ULL << j->last.cpu;
 		/* seen from outside, too */
 		EXPECT_EQ(1ULL << j->last.cpu, gang_affinity(j->tid));
-		EXPECT_EQ(SCHED_FIFO, sched_getscheduler(j->tid));
+		EXPECT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK,
+			  sched_getscheduler(j->tid));
 	}
 	ASSERT_EQ(0, gang_status(self->dev, &st));
 	EXPECT_EQ(self->nr_cpus - n, st.free_cpus);
@@ -270,6 +272,55 @@ TEST_F(cosched, skew_is_measured_once_every_member_started_the_slice)
 	EXPECT_EQ(0, gang_leave(self->dev, self->table, self->h[0]));
 	GANG_STORE(&j->stop, 1);
 	ASSERT_EQ(0, gang_job_wait(j, LIVE_MS));
+}
+
+/*
+ * A boosted member's children start SCHED_OTHER with the member's own
+ * affinity, not pinned at SCHED_FIFO for good; LEAVE restores the member
+ * without SCHED_RESET_ON_FORK, which it did not have.
+ */
+TEST_F(cosched, children_of_a_boosted_member_do_not_inherit_the_boost)
+{
+	struct strata_gang_step st;
+	int status, fds[2];
+	__u64 child_mask = 0;
+	int child_policy = -1;
+	pid_t pid;
+
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 1, 1,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT,
+				    STRATA_GANG_COSCHED, &self->h[0]));
+	ASSERT_EQ(0, gang_join(self->dev, self->table, self->h[0], NULL));
+	ASSERT_EQ(0, gang_step(self->dev, self->table, self->h[0], 0, &st));
+	ASSERT_LE(0, st.cpu);
+	ASSERT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK, sched_getscheduler(0));
+
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int policy = sched_getscheduler(0);
+		__u64 mask = gang_affinity(0);
+
+		if (write(fds[1], &policy, sizeof(policy)) != sizeof(policy) ||
+		    write(fds[1], &mask, sizeof(mask)) != sizeof(mask))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(child_policy),
+		  read(fds[0], &child_policy, sizeof(child_policy)));
+	ASSERT_EQ(sizeof(child_mask),
+		  read(fds[0], &child_mask, sizeof(child_mask)));
+	close(fds[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(SCHED_OTHER, child_policy);
+	/* affinity is inherited, as for any fork: the pin, not the boost */
+	EXPECT_EQ(1ULL << st.cpu, child_mask);
+
+	ASSERT_EQ(0, gang_leave(self->dev, self->table, self->h[0]));
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(0));
+	EXPECT_EQ(self->original, gang_affinity(0));
 }
 
 TEST_HARNESS_MAIN

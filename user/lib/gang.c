@@ -215,8 +215,6 @@ const char *strata_gang_abort_reason_name(__u32 reason)
 		return "member died";
 	case STRATA_GANG_ABORT_NO_HANDLES:
 		return "no handles";
-	case STRATA_GANG_ABORT_UNLOAD:
-		return "module unloaded";
 	default:
 		return "unknown";
 	}

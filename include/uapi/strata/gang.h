@@ -112,7 +112,6 @@ enum strata_gang_abort_reason {
 	STRATA_GANG_ABORT_KILLED = 1,		/* STRATA_GANG_IOC_KILL */
 	STRATA_GANG_ABORT_MEMBER_DIED = 2,	/* under STRATA_GANG_EXIT_ABORT */
 	STRATA_GANG_ABORT_NO_HANDLES = 3,	/* last handle closed, unfinished */
-	STRATA_GANG_ABORT_UNLOAD = 4,		/* the module went away */
 };
 
 /**
@@ -298,13 +297,17 @@ struct strata_gang_query {
 /**
  * struct strata_gang_list - STRATA_GANG_IOC_LIST: every live gang
  * @gangs: user pointer to an array of struct strata_gang_info
- * @capacity: entries @gangs has room for (0: only count)
- * @count: out: live gangs; entries written: min(@count, @capacity)
+ * @capacity: entries @gangs has room for (0: only count); at most
+ *	STRATA_GANG_LIST_MAX are written per call
+ * @count: out: live gangs; entries written: min(@count, @capacity,
+ *	STRATA_GANG_LIST_MAX)
  * @reserved: zero
  *
  * Gangs are listed by koid.  A gang stays listed while a handle to it or
  * a member remains.  Anyone who can open the device may list.
  */
+#define STRATA_GANG_LIST_MAX	4096U
+
 struct strata_gang_list {
 	__u64 gangs;
 	__u32 capacity;
