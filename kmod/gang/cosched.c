@@ -154,8 +154,11 @@ void gang_grace_work(struct kthread_work *work)
 
 	rt_mutex_lock(&gang_lock);
 	/* Not if the gang has run again since (or ended). */
-	for (i = 0; g->state == STRATA_GANG_QUEUED &&
-		    g->slice == g->grace_slice && i < g->joined; i++) {
+	if (g->state != STRATA_GANG_QUEUED || g->slice != g->grace_slice)
+		i = g->joined;
+	else
+		i = 0;
+	for (; i < g->joined; i++) {
 		struct gang_member *m = &g->members[i];
 
 		if (m->state != GANG_MEMBER_JOINED || m->parked || m->stopped)

@@ -451,6 +451,15 @@ static void gang_fill_step(struct gang *g, struct gang_member *m,
 	args->slice_end_ns = g->slice_end_ns == U64_MAX ? 0 : g->slice_end_ns;
 }
 
+/* Why a parked member wakes: its gang runs or ended, or it is gone. */
+static bool gang_step_ready(const struct gang *g, const struct gang_member *m)
+{
+	u32 state = READ_ONCE(g->state);
+
+	return state == STRATA_GANG_RUNNING || state == STRATA_GANG_ABORTED ||
+	       READ_ONCE(m->state) != GANG_MEMBER_JOINED;
+}
+
 /**
  * gang_step() - STEP: return while the gang runs, park until it does
  * @g: the gang
@@ -488,10 +497,7 @@ int gang_step(struct gang *g, struct strata_gang_step *args)
 		}
 		m->parked = true;
 		rt_mutex_unlock(&gang_lock);
-		err = wait_event_interruptible(g->step_wq,
-			READ_ONCE(g->state) == STRATA_GANG_RUNNING ||
-			READ_ONCE(g->state) == STRATA_GANG_ABORTED ||
-			READ_ONCE(m->state) != GANG_MEMBER_JOINED);
+		err = wait_event_interruptible(g->step_wq, gang_step_ready(g, m));
 		rt_mutex_lock(&gang_lock);
 		if (err) {
 			m->parked = false;
