@@ -214,29 +214,44 @@ struct gang_plan {
 };
 
 /*
- * The head @h does not fit: when will it?  Locked (running, not
- * candidate) gangs give their resources back at their expected end.
+ * When a gang this pass picked gives its resources back: the end of the
+ * slice it was given (LAS), or of its hint from now (BACKFILL).
  */
-static void gang_plan_reserve(struct gang_plan *p, struct gang *h)
+static u64 gang_picked_end(const struct gang_plan *p, const struct gang *g)
+{
+	if (p->mode == STRATA_GANG_POLICY_LAS)
+		return g->plan_end_ns;
+	if (p->mode == STRATA_GANG_POLICY_BACKFILL && g->runtime_hint_ns)
+		return gang_add_sat(p->now, g->runtime_hint_ns);
+	return U64_MAX;
+}
+
+/*
+ * The head @h does not fit: when will it?  The running gangs that are no
+ * candidates give their resources back at their expected end, and the
+ * candidates picked before the head (@picked, @nr_picked of them) at the
+ * end this pass gives them.
+ */
+static void gang_plan_reserve(struct gang_plan *p, struct gang *h,
+			      struct gang **picked, unsigned int nr_picked)
 {
 	int need_g = gang_nr_gpus_needed(h), need_c = gang_cpus_needed(h);
 	int gpus = p->gpus, cpus = p->cpus;
-	u64 best;
+	unsigned int i;
 	struct gang *g;
 
 	p->reserved = true;
 	p->shadow = U64_MAX;
 	list_for_each_entry(g, &gang_running, qnode)
 		g->visited = g->candidate;
+	for (i = 0; i < nr_picked; i++)
+		picked[i]->visited = !picked[i]->plan_end_ns;
 	for (;;) {
 		struct gang *next = NULL;
+		u64 end, best = U64_MAX;
 
-		best = U64_MAX;
-		/* The running gangs that are no candidates, by expected end. */
 		list_for_each_entry(g, &gang_running, qnode) {
-			u64 end;
-
-			if (g->visited)
+			if (g->visited || g->candidate)
 				continue;
 			end = gang_expected_end(g, p->mode, p->now);
 			if (end <= best) {
@@ -244,11 +259,25 @@ static void gang_plan_reserve(struct gang_plan *p, struct gang *h)
 				next = g;
 			}
 		}
+		for (i = 0; i < nr_picked; i++) {
+			g = picked[i];
+			end = gang_picked_end(p, g);
+			if (!g->visited && end <= best) {
+				best = end;
+				next = g;
+			}
+		}
 		if (!next || best == U64_MAX)
 			break;
 		next->visited = true;
-		gpus += bitmap_weight(next->gpu_mask, STRATA_GANG_MAX_GPUS);
-		cpus += cpumask_weight(next->cpu_mask);
+		if (next->candidate || next->state == STRATA_GANG_QUEUED) {
+			gpus += gang_nr_gpus_needed(next);
+			cpus += gang_cpus_needed(next);
+		} else {
+			gpus += bitmap_weight(next->gpu_mask,
+					      STRATA_GANG_MAX_GPUS);
+			cpus += cpumask_weight(next->cpu_mask);
+		}
 		if (gpus >= need_g && cpus >= need_c) {
 			p->shadow = best;
 			p->extra_gpus = gpus - need_g;
@@ -273,8 +302,12 @@ static u64 gang_plan_pick(struct gang_plan *p, struct gang *c)
 	else
 		end = U64_MAX;
 	/*
-	 * An unknown end can never be shown to come before the shadow, nor
-	 * can any end when the shadow itself is unknown.
+	 * Behind a head, only what cannot delay it: what ends by the shadow
+	 * time, or fits in what the head leaves over.  An unknown end can
+	 * never be shown to come first, nor can any end when the shadow
+	 * itself is unknown (BACKFILL without hints).  Under LAS a slice
+	 * may be cut to end at the shadow time; every LAS slice ends, so
+	 * the shadow is known there.
 	 */
 	if (p->reserved && (end > p->shadow || end == U64_MAX ||
 			    p->shadow == U64_MAX)) {
@@ -282,9 +315,11 @@ static u64 gang_plan_pick(struct gang_plan *p, struct gang *c)
 			p->extra_gpus -= need_g;
 			p->extra_cpus -= need_c;
 		} else if (p->mode == STRATA_GANG_POLICY_LAS &&
+			   p->shadow != U64_MAX &&
 			   p->shadow - p->now >= GANG_MIN_SLICE_NS) {
 			end = p->shadow;
-		} else {
+		} else if (p->mode != STRATA_GANG_POLICY_LAS ||
+			   p->shadow != U64_MAX) {
 			return 0;
 		}
 	}
@@ -502,7 +537,7 @@ static void gang_sched_run(void)
 			continue;
 		if (p.mode == STRATA_GANG_POLICY_FIFO)
 			break;
-		gang_plan_reserve(&p, g);
+		gang_plan_reserve(&p, g, cand, i);
 	}
 	for (; i < n; i++)
 		cand[i]->plan_end_ns = 0;

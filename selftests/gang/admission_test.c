@@ -562,4 +562,58 @@ TEST_F_TIMEOUT(admit, backfill_never_lets_a_small_gang_delay_the_head, 90)
 		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
 }
 
+/*
+ * LAS: a gang backfilled behind a head that waits for a running slice gets
+ * a slice that ends when that one does (never an endless one), and the
+ * head then starts.
+ */
+TEST_F_TIMEOUT(admit, las_backfill_slices_end_at_the_heads_reservation, 60)
+{
+	struct strata_gang_create c;
+	__u64 a_end, c_end;
+	int i;
+
+	ASSERT_EQ(0, gang_param_push("starve_ms", "3600000"));
+	/* A: 1 GPU, a 2 s slice, runs */
+	c = gang_args(self->table, 1, 1);
+	c.slice_ms = 2000;
+	ASSERT_EQ(0, gang_create_args(self->dev, &c));
+	self->h[0] = c.handle;
+	job(self, 0, self->h[0], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[0], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[0], 1, LIVE_MS));
+	a_end = self->jobs[0].last.slice_end_ns;
+	ASSERT_NE(0, a_end);
+
+	/* H: every GPU, the head; C: 1 GPU with a long slice of its own */
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 1, GANG_NR_FAKE,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
+				    &self->h[1]));
+	job(self, 1, self->h[1], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[1], false));
+	ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[1], LIVE_MS));
+	c = gang_args(self->table, 1, 1);
+	c.slice_ms = 20000;
+	ASSERT_EQ(0, gang_create_args(self->dev, &c));
+	self->h[2] = c.handle;
+	job(self, 2, self->h[2], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[2], false));
+
+	/* C runs now, but only until A's slice ends */
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[2], 1, LIVE_MS));
+	c_end = self->jobs[2].last.slice_end_ns;
+	EXPECT_NE(0, c_end);
+	EXPECT_GE(a_end, c_end);
+	/* then the head gets every GPU */
+	ASSERT_TRUE(gang_wait_state(self->dev, self->table, self->h[1],
+				    STRATA_GANG_RUNNING, LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 0));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 2));
+
+	for (i = 0; i < 3; i++)
+		GANG_STORE(&self->jobs[i].stop, 1);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+}
+
 TEST_HARNESS_MAIN
