@@ -210,7 +210,9 @@ TEST_F_TIMEOUT(place, promoted_pages_are_not_demoted_while_there_is_room, 180)
 
 	/*
 	 * Still hot, with ample room on node 0: the next rounds demote
-	 * nothing, and promote at most the hot pages not yet up.
+	 * nothing, and no page is promoted twice: all in all, at most the
+	 * hot pages.  (Not "at most those not up yet": a round publishes its
+	 * counts when it ends, and this may look in the middle of one.)
 	 */
 	st0 = stats(self->fd, self->id);
 	fast0 = on_node(&self->w, 0, hot_len, TIER_FAST_NODE);
@@ -223,7 +225,7 @@ TEST_F_TIMEOUT(place, promoted_pages_are_not_demoted_while_there_is_room, 180)
 	       (unsigned long long)st0.demoted,
 	       (unsigned long long)st1.demoted, fast0, fast1);
 	EXPECT_EQ(0, st1.demoted);
-	EXPECT_LE(st1.promoted - st0.promoted, hot_pages - fast0);
+	EXPECT_LE(st1.promoted, hot_pages);
 	EXPECT_LE(fast0, fast1);
 
 	/*
