@@ -17,6 +17,7 @@
 #include <linux/err.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <strata/ops.h>
 
 #include "common.h"
 #include "trace.h"
@@ -270,55 +271,24 @@ static const struct btf_kfunc_id_set strata_cap_lsm_kfunc_set = {
 	.set = &strata_cap_lsm_kfunc_ids,
 };
 
-static bool strata_cap_ops_is_valid_access(int off, int size,
-					   enum bpf_access_type type,
-					   const struct bpf_prog *prog,
-					   struct bpf_insn_access_aux *info)
-{
-	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
-}
-
 static const struct bpf_verifier_ops strata_cap_verifier_ops = {
 	.get_func_proto = bpf_base_func_proto,
-	.is_valid_access = strata_cap_ops_is_valid_access,
+	.is_valid_access = strata_ops_is_valid_access,
 };
 
-static int strata_cap_ops_init(struct btf *btf)
-{
-	return 0;
-}
-
-/* Callbacks run under RCU and, for some, a table lock: nothing may sleep. */
-static int strata_cap_ops_check_member(const struct btf_type *t,
-				       const struct btf_member *member,
-				       const struct bpf_prog *prog)
-{
-	return prog->sleepable ? -EINVAL : 0;
-}
-
-/* bpf_obj_name_cpy() is not exported: check and copy the name by hand. */
+/* Only the name needs the kernel's hand; the callbacks are programs. */
 static int strata_cap_ops_init_member(const struct btf_type *t,
 				      const struct btf_member *member,
 				      void *kdata, const void *udata)
 {
 	const struct strata_cap_ops *uops = udata;
 	struct strata_cap_ops *ops = kdata;
-	size_t i;
 
 	if (__btf_member_bit_offset(t, member) !=
 	    offsetof(struct strata_cap_ops, name) * 8)
 		return 0;
 
-	for (i = 0; i < sizeof(uops->name) && uops->name[i]; i++) {
-		if (!isalnum(uops->name[i]) && uops->name[i] != '_' &&
-		    uops->name[i] != '.' && uops->name[i] != '-')
-			return -EINVAL;
-	}
-	if (i == 0 || i == sizeof(uops->name))
-		return -EINVAL;
-	memcpy(ops->name, uops->name, i);
-	ops->name[i] = '\0';
-	return 1;
+	return strata_ops_name_copy(ops->name, uops->name, sizeof(ops->name));
 }
 
 static int strata_cap_ops_reg(void *kdata, struct bpf_link *link)
@@ -389,8 +359,8 @@ static struct strata_cap_ops __bpf_ops_strata_cap_ops = {
 
 static struct bpf_struct_ops bpf_strata_cap_ops = {
 	.verifier_ops = &strata_cap_verifier_ops,
-	.init = strata_cap_ops_init,
-	.check_member = strata_cap_ops_check_member,
+	.init = strata_ops_init,
+	.check_member = strata_ops_check_member,
 	.init_member = strata_cap_ops_init_member,
 	.reg = strata_cap_ops_reg,
 	.unreg = strata_cap_ops_unreg,

@@ -17,6 +17,7 @@
 #include <linux/ctype.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <strata/ops.h>
 
 #include "tier.h"
 
@@ -204,55 +205,24 @@ static const struct btf_kfunc_id_set strata_tier_kfunc_set = {
 	.set = &strata_tier_kfunc_ids,
 };
 
-static bool strata_tier_ops_is_valid_access(int off, int size,
-					    enum bpf_access_type type,
-					    const struct bpf_prog *prog,
-					    struct bpf_insn_access_aux *info)
-{
-	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
-}
-
 static const struct bpf_verifier_ops strata_tier_verifier_ops = {
 	.get_func_proto = bpf_base_func_proto,
-	.is_valid_access = strata_tier_ops_is_valid_access,
+	.is_valid_access = strata_ops_is_valid_access,
 };
 
-static int strata_tier_ops_init(struct btf *btf)
-{
-	return 0;
-}
-
-/* Callbacks run under RCU: nothing may sleep. */
-static int strata_tier_ops_check_member(const struct btf_type *t,
-					const struct btf_member *member,
-					const struct bpf_prog *prog)
-{
-	return prog->sleepable ? -EINVAL : 0;
-}
-
-/* bpf_obj_name_cpy() is not exported: check and copy the name by hand. */
+/* Only the name needs the kernel's hand; the callbacks are programs. */
 static int strata_tier_ops_init_member(const struct btf_type *t,
 				       const struct btf_member *member,
 				       void *kdata, const void *udata)
 {
 	const struct strata_tier_ops *uops = udata;
 	struct strata_tier_ops *ops = kdata;
-	size_t i;
 
 	if (__btf_member_bit_offset(t, member) !=
 	    offsetof(struct strata_tier_ops, name) * 8)
 		return 0;
 
-	for (i = 0; i < sizeof(uops->name) && uops->name[i]; i++) {
-		if (!isalnum(uops->name[i]) && uops->name[i] != '_' &&
-		    uops->name[i] != '.' && uops->name[i] != '-')
-			return -EINVAL;
-	}
-	if (i == 0 || i == sizeof(uops->name))
-		return -EINVAL;
-	memcpy(ops->name, uops->name, i);
-	ops->name[i] = '\0';
-	return 1;
+	return strata_ops_name_copy(ops->name, uops->name, sizeof(ops->name));
 }
 
 static int strata_tier_ops_reg(void *kdata, struct bpf_link *link)
@@ -303,8 +273,8 @@ static struct strata_tier_ops __bpf_ops_strata_tier_ops = {
 
 static struct bpf_struct_ops bpf_strata_tier_ops = {
 	.verifier_ops = &strata_tier_verifier_ops,
-	.init = strata_tier_ops_init,
-	.check_member = strata_tier_ops_check_member,
+	.init = strata_ops_init,
+	.check_member = strata_ops_check_member,
 	.init_member = strata_tier_ops_init_member,
 	.reg = strata_tier_ops_reg,
 	.unreg = strata_tier_ops_unreg,
