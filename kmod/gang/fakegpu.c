@@ -432,45 +432,22 @@ static void fakegpu_device_counters(struct device *d,
 			      out);
 }
 
-static ssize_t busy_ns_show(struct device *d, struct device_attribute *attr,
-			    char *buf)
-{
-	struct strata_gang_gpu g;
+/* A read-only sysfs file per counter of struct strata_gang_gpu. */
+#define FAKEGPU_COUNTER_ATTR(_field)					\
+static ssize_t _field##_show(struct device *d,				\
+			     struct device_attribute *attr, char *buf)	\
+{									\
+	struct strata_gang_gpu g;					\
+									\
+	fakegpu_device_counters(d, &g);					\
+	return sysfs_emit(buf, "%llu\n", g._field);			\
+}									\
+static DEVICE_ATTR_RO(_field)
 
-	fakegpu_device_counters(d, &g);
-	return sysfs_emit(buf, "%llu\n", g.busy_ns);
-}
-static DEVICE_ATTR_RO(busy_ns);
-
-static ssize_t kernels_show(struct device *d, struct device_attribute *attr,
-			    char *buf)
-{
-	struct strata_gang_gpu g;
-
-	fakegpu_device_counters(d, &g);
-	return sysfs_emit(buf, "%llu\n", g.kernels);
-}
-static DEVICE_ATTR_RO(kernels);
-
-static ssize_t switches_show(struct device *d, struct device_attribute *attr,
-			     char *buf)
-{
-	struct strata_gang_gpu g;
-
-	fakegpu_device_counters(d, &g);
-	return sysfs_emit(buf, "%llu\n", g.switches);
-}
-static DEVICE_ATTR_RO(switches);
-
-static ssize_t switch_ns_show(struct device *d, struct device_attribute *attr,
-			      char *buf)
-{
-	struct strata_gang_gpu g;
-
-	fakegpu_device_counters(d, &g);
-	return sysfs_emit(buf, "%llu\n", g.switch_ns);
-}
-static DEVICE_ATTR_RO(switch_ns);
+FAKEGPU_COUNTER_ATTR(busy_ns);
+FAKEGPU_COUNTER_ATTR(kernels);
+FAKEGPU_COUNTER_ATTR(switches);
+FAKEGPU_COUNTER_ATTR(switch_ns);
 
 static struct attribute *fakegpu_attrs[] = {
 	&dev_attr_busy_ns.attr,

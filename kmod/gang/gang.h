@@ -7,7 +7,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
-#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -142,7 +141,6 @@ struct gang_member {
  * @gpu_mask: GPUs it holds
  * @cpu_mask: pool CPUs it holds (COSCHED)
  * @slice: slices started
- * @slice_start_ns: start of the current slice
  * @slice_end_ns: when the current slice ends
  * @queued_ns: when it last became QUEUED
  * @run_start_ns: when it last became RUNNING
@@ -191,7 +189,6 @@ struct gang {
 	DECLARE_BITMAP(gpu_mask, STRATA_GANG_MAX_GPUS);
 	cpumask_var_t cpu_mask;
 	u64 slice;
-	u64 slice_start_ns;
 	u64 slice_end_ns;
 	u64 queued_ns;
 	u64 run_start_ns;

@@ -13,46 +13,22 @@
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 
+#include <strata/param.h>
+
 #include "gang.h"
 
-/*
- * An unsigned int parameter with a range, writable by root at run time;
- * a value outside the range is refused and the old one kept.
- */
-#define GANG_PARAM(_name, _var, _def, _min, _max, _desc)		\
-unsigned int _var = _def;						\
-static int _var##_set(const char *val, const struct kernel_param *kp)	\
-{									\
-	unsigned int n;							\
-	int err = kstrtouint(val, 0, &n);				\
-									\
-	if (err)							\
-		return err;						\
-	if (n < (_min) || n > (_max))					\
-		return -EINVAL;						\
-	WRITE_ONCE(_var, n);						\
-	gang_sched_kick();						\
-	return 0;							\
-}									\
-static const struct kernel_param_ops _var##_ops = {			\
-	.set = _var##_set,						\
-	.get = param_get_uint,						\
-};									\
-module_param_cb(_name, &_var##_ops, &_var, 0644);			\
-MODULE_PARM_DESC(_name, _desc " (" #_min "-" #_max ", default " #_def ")")
-
-GANG_PARAM(slice_ms, gang_slice_ms, 100, 1, STRATA_GANG_MAX_SLICE_MS,
-	   "Default slice length, ms");
-GANG_PARAM(starve_ms, gang_starve_ms, 2000, 1, 3600000,
-	   "A gang queued this long ranks before every other, ms");
-GANG_PARAM(park_grace_ms, gang_park_grace_ms, 50, 0, 60000,
-	   "How long members of a preempted STOP gang may take to park before they are stopped, ms");
-GANG_PARAM(sched_policy, gang_policy_mode, STRATA_GANG_POLICY_LAS, 0, 2,
-	   "0: least attained service with slices, 1: FIFO, 2: FIFO with backfill");
-GANG_PARAM(user_max_gangs, gang_user_max_gangs, 64, 1, 65536,
-	   "Most live gangs per user without CAP_SYS_ADMIN");
-GANG_PARAM(switch_us, gang_fake_switch_us, 150, 0, 1000000,
-	   "Context-switch cost of the fake GPUs, us");
+STRATA_UINT_PARAM(slice_ms, gang_slice_ms, 100, 1, 60000, gang_sched_kick,
+		  "Default slice length, ms");
+STRATA_UINT_PARAM(starve_ms, gang_starve_ms, 2000, 1, 3600000, gang_sched_kick,
+		  "A gang queued this long ranks before every other, ms");
+STRATA_UINT_PARAM(park_grace_ms, gang_park_grace_ms, 50, 0, 60000, gang_sched_kick,
+		  "How long members of a preempted STOP gang may take to park before they are stopped, ms");
+STRATA_UINT_PARAM(sched_policy, gang_policy_mode, 0, 0, 2, gang_sched_kick,
+		  "0: least attained service with slices, 1: FIFO, 2: FIFO with backfill");
+STRATA_UINT_PARAM(user_max_gangs, gang_user_max_gangs, 64, 1, 65536, gang_sched_kick,
+		  "Most live gangs per user without CAP_SYS_ADMIN");
+STRATA_UINT_PARAM(switch_us, gang_fake_switch_us, 150, 0, 1000000, gang_sched_kick,
+		  "Context-switch cost of the fake GPUs, us");
 
 bool gang_unpriv_cosched;
 module_param_named(unpriv_cosched, gang_unpriv_cosched, bool, 0644);
@@ -131,6 +107,10 @@ static int __init strata_gang_init(void)
 {
 	int err;
 
+	/* The parameters' ranges above are written out for modinfo. */
+	BUILD_BUG_ON(STRATA_GANG_MAX_SLICE_MS != 60000 ||
+		     STRATA_GANG_POLICY_LAS != 0 ||
+		     STRATA_GANG_POLICY_BACKFILL != 2);
 	if (fake_gpus > STRATA_GANG_MAX_GPUS) {
 		pr_err("fake_gpus=%u: at most %u\n", fake_gpus,
 		       STRATA_GANG_MAX_GPUS);

@@ -243,7 +243,7 @@ static void gang_plan_reserve(struct gang_plan *p, struct gang *h,
 	p->reserved = true;
 	p->shadow = U64_MAX;
 	list_for_each_entry(g, &gang_running, qnode)
-		g->visited = g->candidate;
+		g->visited = false;
 	for (i = 0; i < nr_picked; i++)
 		picked[i]->visited = !picked[i]->plan_end_ns;
 	for (;;) {
@@ -396,7 +396,6 @@ static void gang_admit(struct gang *g, u64 now, u64 end)
 	g->state = STRATA_GANG_RUNNING;
 	g->run_start_ns = now;
 	g->slice++;
-	g->slice_start_ns = now;
 	g->slice_end_ns = end;
 	g->started = 0;
 	list_move_tail(&g->qnode, &gang_running);

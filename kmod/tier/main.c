@@ -11,47 +11,24 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include <strata/param.h>
+
 #include "tier.h"
 
-/*
- * An unsigned int parameter with a range, writable by root at run time;
- * a value outside the range is refused and the old one kept.
- */
-#define TIER_PARAM(_name, _var, _def, _min, _max, _desc)		\
-unsigned int _var = _def;						\
-static int _var##_set(const char *val, const struct kernel_param *kp)	\
-{									\
-	unsigned int n;							\
-	int err = kstrtouint(val, 0, &n);				\
-									\
-	if (err)							\
-		return err;						\
-	if (n < (_min) || n > (_max))					\
-		return -EINVAL;						\
-	WRITE_ONCE(_var, n);						\
-	return 0;							\
-}									\
-static const struct kernel_param_ops _var##_ops = {			\
-	.set = _var##_set,						\
-	.get = param_get_uint,						\
-};									\
-module_param_cb(_name, &_var##_ops, &_var, 0644);			\
-MODULE_PARM_DESC(_name, _desc " (" #_min "-" #_max ", default " #_def ")")
-
-TIER_PARAM(scan_min_ms, tier_scan_min_ms, 100, 10, 60000,
-	   "Scan interval while there is work, in ms");
-TIER_PARAM(scan_max_ms, tier_scan_max_ms, 1000, 10, 60000,
-	   "Longest scan interval when quiet, in ms");
-TIER_PARAM(hot_rounds, tier_hot_rounds, 2, 1, 4,
-	   "A page accessed in this many of the last 4 rounds is hot");
-TIER_PARAM(cold_rounds, tier_cold_rounds, 4, 1, 8,
-	   "A page not accessed in this many rounds is cold");
-TIER_PARAM(rate_limit_mbps, tier_rate_limit_mbps, 512, 1, 1048576,
-	   "Migration rate limit, MiB/s, both directions together");
-TIER_PARAM(fast_reserve_pct, tier_fast_reserve_pct, 2, 0, 50,
-	   "Percent of each fast node that promotions leave free");
-TIER_PARAM(max_regs, tier_max_regs, 64, 1, 4096,
-	   "Most registrations at a time");
+STRATA_UINT_PARAM(scan_min_ms, tier_scan_min_ms, 100, 10, 60000, NULL,
+		  "Scan interval while there is work, in ms");
+STRATA_UINT_PARAM(scan_max_ms, tier_scan_max_ms, 1000, 10, 60000, NULL,
+		  "Longest scan interval when quiet, in ms");
+STRATA_UINT_PARAM(hot_rounds, tier_hot_rounds, 2, 1, 4, NULL,
+		  "A page accessed in this many of the last 4 rounds is hot");
+STRATA_UINT_PARAM(cold_rounds, tier_cold_rounds, 4, 1, 8, NULL,
+		  "A page not accessed in this many rounds is cold");
+STRATA_UINT_PARAM(rate_limit_mbps, tier_rate_limit_mbps, 512, 1, 1048576, NULL,
+		  "Migration rate limit, MiB/s, both directions together");
+STRATA_UINT_PARAM(fast_reserve_pct, tier_fast_reserve_pct, 2, 0, 50, NULL,
+		  "Percent of each fast node that promotions leave free");
+STRATA_UINT_PARAM(max_regs, tier_max_regs, 64, 1, 4096, NULL,
+		  "Most registrations at a time");
 
 bool tier_thp_split = true;
 module_param_named(thp_split, tier_thp_split, bool, 0644);
