@@ -106,11 +106,8 @@ int main(int argc, char **argv)
 			dup_rights = rights;
 			break;
 		case 'n':
-			secs = strtol(optarg, &end, 0);
-			if (!*optarg || *end || secs < 0) {
-				fprintf(stderr, "bad duration '%s'\n", optarg);
+			if (!loader_secs(optarg, &secs))
 				return 2;
-			}
 			break;
 		case 'v':
 			verbose = true;

@@ -28,34 +28,13 @@ static const char help_fmt[] =
 
 int main(int argc, char **argv)
 {
-	bool verbose = false;
 	struct cap_scm_bpf *skel;
-	long secs = -1;
-	char *end;
-	int opt, err;
+	long secs;
+	int err;
 
-	while ((opt = getopt(argc, argv, "n:vh")) != -1) {
-		switch (opt) {
-		case 'n':
-			secs = strtol(optarg, &end, 0);
-			if (!*optarg || *end || secs < 0) {
-				fprintf(stderr, "bad duration '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			printf(help_fmt, argv[0]);
-			return 0;
-		default:
-			fprintf(stderr, help_fmt, argv[0]);
-			return 2;
-		}
-	}
-
-	loader_init(verbose);
+	err = loader_options(argc, argv, help_fmt, 0, &secs);
+	if (err >= 0)
+		return err;
 
 	skel = cap_scm_bpf__open_and_load();
 	if (!skel) {

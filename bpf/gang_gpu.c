@@ -259,36 +259,12 @@ static int do_run(long secs)
 
 int main(int argc, char **argv)
 {
-	bool verbose = false;
-	long secs = -1;
-	char *end;
-	int opt;
+	long secs;
+	int status;
 
-	while ((opt = getopt(argc, argv, "n:vh")) != -1) {
-		switch (opt) {
-		case 'n':
-			secs = strtol(optarg, &end, 0);
-			if (!*optarg || *end || secs < 0) {
-				fprintf(stderr, "bad duration '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			printf(help_fmt, argv[0]);
-			return 0;
-		default:
-			fprintf(stderr, help_fmt, argv[0]);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, help_fmt, argv[0]);
-		return 2;
-	}
-	loader_init(verbose);
+	status = loader_options(argc, argv, help_fmt, 1, &secs);
+	if (status >= 0)
+		return status;
 
 	if (!strcmp(argv[optind], "load"))
 		return do_load();

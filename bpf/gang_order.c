@@ -54,7 +54,6 @@ int main(int argc, char **argv)
 	bool verbose = false;
 	long secs = -1;
 	int opt, err;
-	char *end;
 
 	while ((opt = getopt(argc, argv, "sx:n:vh")) != -1) {
 		switch (opt) {
@@ -70,12 +69,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			errno = 0;
-			secs = strtol(optarg, &end, 0);
-			if (!*optarg || *end || errno || secs < 0) {
-				fprintf(stderr, "bad duration '%s'\n", optarg);
+			if (!loader_secs(optarg, &secs))
 				return 2;
-			}
 			break;
 		case 'v':
 			verbose = true;

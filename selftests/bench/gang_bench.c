@@ -180,6 +180,7 @@
 #include <unistd.h>
 
 #include <strata.h>
+#include "bench/bench.h"
 
 enum {
 	NR_GPUS = 8,
@@ -2036,29 +2037,6 @@ static void print_results(void)
 	printf("\n}\n");
 	if (fflush(stdout))
 		die("write the results", errno);
-}
-
-static bool parse_list(const char *arg, const char *const *names, int nr,
-		       bool *want)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int i;
-
-	if (!copy)
-		die("strdup", ENOMEM);
-	memset(want, 0, nr * sizeof(*want));
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < nr && strcmp(tok, names[i]); i++)
-			;
-		if (i == nr) {
-			free(copy);
-			return false;
-		}
-		want[i] = true;
-	}
-	free(copy);
-	return true;
 }
 
 /* A CPU list such as 0-1 or 0,2-3 into @set; the number of CPUs or -1. */

@@ -547,17 +547,17 @@ FIXTURE_SETUP(small_queue)
 {
 	int ret;
 
-	self->saved = read_long(CAP_PARAM_CHANNEL_MAX_MSGS);
+	self->saved = strata_read_long(CAP_PARAM_CHANNEL_MAX_MSGS);
 	ASSERT_LT(0, self->saved);
 	self->fd = strata_cap_open(O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, write_str(CAP_PARAM_CHANNEL_MAX_MSGS, "8"));
+	ASSERT_EQ(0, strata_write_str(CAP_PARAM_CHANNEL_MAX_MSGS, "8"));
 	ret = strata_channel_create(self->fd, &self->h0, &self->h1);
 	if (ret) {
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "%ld", self->saved);
-		write_str(CAP_PARAM_CHANNEL_MAX_MSGS, buf);
+		strata_write_str(CAP_PARAM_CHANNEL_MAX_MSGS, buf);
 	}
 	ASSERT_EQ(0, ret);
 }
@@ -568,7 +568,7 @@ FIXTURE_TEARDOWN(small_queue)
 
 	close(self->fd);
 	snprintf(buf, sizeof(buf), "%ld", self->saved);
-	EXPECT_EQ(0, write_str(CAP_PARAM_CHANNEL_MAX_MSGS, buf));
+	EXPECT_EQ(0, strata_write_str(CAP_PARAM_CHANNEL_MAX_MSGS, buf));
 }
 
 TEST_F(small_queue, a_full_queue_refuses_writes_with_enospc)

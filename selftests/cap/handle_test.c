@@ -240,16 +240,16 @@ TEST_F(table, last_close_destroys_the_object)
 
 TEST(table_limit_is_enforced)
 {
-	long saved = read_long(CAP_PARAM_MAX_HANDLES);
+	long saved = strata_read_long(CAP_PARAM_MAX_HANDLES);
 	char buf[32];
 	__u32 h;
 	int fd, i;
 
 	ASSERT_LT(0, saved);
-	ASSERT_EQ(0, write_str(CAP_PARAM_MAX_HANDLES, "8"));
+	ASSERT_EQ(0, strata_write_str(CAP_PARAM_MAX_HANDLES, "8"));
 	fd = strata_cap_open(O_CLOEXEC);
 	snprintf(buf, sizeof(buf), "%ld", saved);
-	ASSERT_EQ(0, write_str(CAP_PARAM_MAX_HANDLES, buf));
+	ASSERT_EQ(0, strata_write_str(CAP_PARAM_MAX_HANDLES, buf));
 	ASSERT_LE(0, fd);
 
 	for (i = 0; i < 8; i++)
@@ -267,12 +267,12 @@ TEST(table_limit_is_enforced)
 
 TEST(table_limit_parameter_is_validated)
 {
-	long saved = read_long(CAP_PARAM_MAX_HANDLES);
+	long saved = strata_read_long(CAP_PARAM_MAX_HANDLES);
 
-	EXPECT_EQ(-ERANGE, write_str(CAP_PARAM_MAX_HANDLES, "0"));
-	EXPECT_EQ(-ERANGE, write_str(CAP_PARAM_MAX_HANDLES, "131072"));
-	EXPECT_EQ(-EINVAL, write_str(CAP_PARAM_MAX_HANDLES, "lots"));
-	EXPECT_EQ(saved, read_long(CAP_PARAM_MAX_HANDLES));
+	EXPECT_EQ(-ERANGE, strata_write_str(CAP_PARAM_MAX_HANDLES, "0"));
+	EXPECT_EQ(-ERANGE, strata_write_str(CAP_PARAM_MAX_HANDLES, "131072"));
+	EXPECT_EQ(-EINVAL, strata_write_str(CAP_PARAM_MAX_HANDLES, "lots"));
+	EXPECT_EQ(saved, strata_read_long(CAP_PARAM_MAX_HANDLES));
 }
 
 TEST_F(table, replace_moves_the_object_to_a_new_value)

@@ -70,7 +70,7 @@ FIXTURE_TEARDOWN_PARENT(quota)
 	for (i = 0; i < P_NR; i++) {
 		if (!self->saved[i][0])
 			continue;
-		EXPECT_EQ(0, write_str(param_path[i], self->saved[i]))
+		EXPECT_EQ(0, strata_write_str(param_path[i], self->saved[i]))
 			TH_LOG("restoring %s", param_path[i]);
 	}
 }
@@ -81,7 +81,7 @@ static int set_param(int p, long value)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", value);
-	return write_str(param_path[p], buf);
+	return strata_write_str(param_path[p], buf);
 }
 
 /* ---- per table --------------------------------------------------------- */
@@ -96,7 +96,7 @@ TEST_F(quota, table_limit_gives_emfile_for_every_way_in)
 
 	ASSERT_EQ(0, set_param(P_MAX_HANDLES, 8));
 	t = strata_cap_open(O_CLOEXEC);
-	ASSERT_EQ(0, write_str(param_path[P_MAX_HANDLES],
+	ASSERT_EQ(0, strata_write_str(param_path[P_MAX_HANDLES],
 			       self->saved[P_MAX_HANDLES]));
 	ASSERT_LE(0, t);
 	/* The limit is the one in force when the table was opened. */
@@ -328,7 +328,7 @@ static int nobody_child(int parent_fd, __u32 parent_handle, long limit,
 	if (strata_event_create(parent_fd, &h) != -EACCES)
 		return 15;
 	/* The limits are root's to change. */
-	if (write_str(param_path[P_USER_HANDLES], "100000000") != -EACCES)
+	if (strata_write_str(param_path[P_USER_HANDLES], "100000000") != -EACCES)
 		return 16;
 
 	t = strata_cap_open(O_CLOEXEC);

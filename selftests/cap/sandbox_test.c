@@ -458,7 +458,7 @@ FIXTURE_TEARDOWN(sandbox)
 	close(self->recent_fd);
 	if (self->perf_paranoid >= 0) {
 		snprintf(path, sizeof(path), "%ld", self->perf_paranoid);
-		write_str(PERF_PARANOID, path);
+		strata_write_str(PERF_PARANOID, path);
 	}
 	if (self->shm_id >= 0)
 		shmctl(self->shm_id, IPC_RMID, NULL);
@@ -1358,11 +1358,11 @@ static int use_perf(int table, void *arg)
  */
 TEST_F(sandbox, perf_event_open_is_denied)
 {
-	long paranoid = read_long(PERF_PARANOID);
+	long paranoid = strata_read_long(PERF_PARANOID);
 	int fd;
 
 	if (paranoid > 2) {
-		ASSERT_EQ(0, write_str(PERF_PARANOID, "2"));
+		ASSERT_EQ(0, strata_write_str(PERF_PARANOID, "2"));
 		self->perf_paranoid = paranoid;
 	}
 	fd = perf_open();

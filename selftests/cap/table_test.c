@@ -30,7 +30,7 @@ TEST(open_gives_empty_table)
 	ASSERT_EQ(0, strata_cap_table_info(fd, &info));
 	EXPECT_LT(1024, info.koid);
 	EXPECT_EQ(0, info.nr_handles);
-	EXPECT_EQ(read_long(CAP_PARAM_MAX_HANDLES), info.max_handles);
+	EXPECT_EQ(strata_read_long(CAP_PARAM_MAX_HANDLES), info.max_handles);
 	EXPECT_EQ(0, info.reserved[0]);
 	EXPECT_EQ(0, info.reserved[1]);
 	close(fd);

@@ -26,7 +26,7 @@ FIXTURE_SETUP(trace)
 		ASSERT_EQ(0, mount("tracefs", TRACEFS, "tracefs", 0, NULL));
 	rmdir(INSTANCE);
 	ASSERT_EQ(0, mkdir(INSTANCE, 0700));
-	ASSERT_EQ(0, write_str(INSTANCE "/events/strata_cap/enable", "1"));
+	ASSERT_EQ(0, strata_write_str(INSTANCE "/events/strata_cap/enable", "1"));
 	self->fd = strata_cap_open(O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 }
@@ -34,7 +34,7 @@ FIXTURE_SETUP(trace)
 FIXTURE_TEARDOWN(trace)
 {
 	close(self->fd);
-	write_str(INSTANCE "/events/strata_cap/enable", "0");
+	strata_write_str(INSTANCE "/events/strata_cap/enable", "0");
 	rmdir(INSTANCE);
 }
 

@@ -174,14 +174,14 @@ TEST_F_TIMEOUT(admit, two_gangs_of_six_take_turns_and_both_finish, 180)
 	}
 
 	/* watch them take turns until every member has run a few STEPs */
-	deadline = gang_now_ms() + 90000;
+	deadline = strata_now_ms() + 90000;
 	for (;;) {
 		look(self->dev, ka, kb, &w);
 		for (done = 0, i = 0; i < 12; i++)
 			done += GANG_LOAD(&self->jobs[i].steps_done) >= 5;
 		if (done == 12)
 			break;
-		ASSERT_GT(deadline, gang_now_ms())
+		ASSERT_GT(deadline, strata_now_ms())
 			TH_LOG("only %d of 12 members took 5 steps", done);
 		usleep(2000);
 	}
@@ -406,12 +406,12 @@ TEST_F_TIMEOUT(admit, big_gang_is_not_starved_by_a_stream_of_small_ones, 120)
 	for (i = 0; i < GANG_NR_FAKE; i++)
 		ASSERT_TRUE(gang_job_wait_phase(&self->jobs[i],
 						GANG_JOB_JOINED, LIVE_MS));
-	t0 = gang_now_ms();
+	t0 = strata_now_ms();
 
 	/* admitted within a bounded time, whatever the stream does */
 	ASSERT_TRUE(gang_wait_state(self->dev, self->table, self->h[0],
 				    STRATA_GANG_RUNNING, 10000));
-	t1 = gang_now_ms();
+	t1 = strata_now_ms();
 	for (i = 0; i < GANG_NR_FAKE; i++) {
 		EXPECT_TRUE(gang_job_wait_steps(&self->jobs[i], 1, LIVE_MS))
 			TH_LOG("member %d", i);
@@ -427,13 +427,13 @@ TEST_F_TIMEOUT(admit, big_gang_is_not_starved_by_a_stream_of_small_ones, 120)
 		EXPECT_EQ(0, info.gpu_mask);
 	}
 	slices = info.slices;
-	t1 = gang_now_ms();
+	t1 = strata_now_ms();
 	c0 = total_cycles(feeders, NR_FEEDERS);
 	/* and yet it runs again within a bounded time */
 	EXPECT_TRUE(GANG_WAIT_UNTIL(!gang_info(self->dev, self->table,
 					       self->h[0], &info) &&
 				    info.slices > slices, 10000));
-	t2 = gang_now_ms();
+	t2 = strata_now_ms();
 	c1 = total_cycles(feeders, NR_FEEDERS);
 	TH_LOG("preempted, then back after %lld ms while %d small gangs ran",
 	       t2 - t1, c1 - c0);

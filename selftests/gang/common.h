@@ -8,8 +8,8 @@
  * loaded with fake_gpus=8: /dev/strata/gang and /dev/strata/gpu0..7.
  *
  * Groups of helpers:
- *   files and time      sys_ioctl(), gang_read_str(), gang_now_ns(),
- *                       GANG_WAIT_UNTIL(cond, ms)
+ *   files and time      gang_now_ns(), GANG_WAIT_UNTIL(cond, ms); the
+ *                       others are in ../strata_test.h
  *   module parameters   gang_param_get(), gang_param_push(),
  *                       gang_params_restore(): change them for one test
  *                       and put them back
@@ -51,6 +51,7 @@
 #include <sys/wait.h>
 
 #include <strata.h>
+#include "strata_test.h"
 #include <strata/gang.h>
 
 #define GANG_MODULE		"strata_gang"
@@ -65,47 +66,6 @@
 
 /* ---- files and time -------------------------------------------------- */
 
-/* ioctl() returning -errno: ASSERT_EQ(-EBADF, sys_ioctl(...)) reads well */
-static inline int sys_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
-/* The first line of file @path, without its newline, in @buf; 0 or -errno. */
-static inline int gang_read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* Write @s to file @path in one write(); 0 or -errno (sysfs's answer). */
-static inline int gang_write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Nanoseconds of CLOCK_MONOTONIC, the clock of every *_ns field. */
 static inline __u64 gang_now_ns(void)
 {
@@ -115,21 +75,6 @@ static inline __u64 gang_now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static inline long long gang_now_ms(void)
-{
-	return gang_now_ns() / GANG_MS;
-}
-
-static inline void gang_sleep_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /*
  * GANG_WAIT_UNTIL(cond, ms): evaluate @cond every 5 ms until it is true or
@@ -137,14 +82,14 @@ static inline void gang_sleep_ms(long ms)
  * for liveness ("within N seconds"): never assert on how long it took.
  */
 #define GANG_WAIT_UNTIL(cond, ms) ({					\
-	long long __deadline = gang_now_ms() + (ms);			\
+	long long __deadline = strata_now_ms() + (ms);			\
 	bool __ok;							\
 									\
 	for (;;) {							\
 		__ok = (cond);						\
-		if (__ok || gang_now_ms() >= __deadline)		\
+		if (__ok || strata_now_ms() >= __deadline)		\
 			break;						\
-		gang_sleep_ms(5);					\
+		strata_sleep_ms(5);					\
 	}								\
 	__ok;								\
 })
@@ -231,7 +176,7 @@ static inline int gang_param_str(const char *name, char *buf, size_t size)
 {
 	char path[128];
 
-	return gang_read_str(gang_param_path(name, path, sizeof(path)), buf,
+	return strata_read_str(gang_param_path(name, path, sizeof(path)), buf,
 			     size);
 }
 
@@ -254,7 +199,7 @@ static inline int gang_param_set(const char *name, const char *val)
 {
 	char path[128];
 
-	return gang_write_str(gang_param_path(name, path, sizeof(path)), val);
+	return strata_write_str(gang_param_path(name, path, sizeof(path)), val);
 }
 
 /*
@@ -634,7 +579,7 @@ static inline char gang_task_state(pid_t pid, pid_t tid)
 	char path[64], buf[512], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if (gang_read_str(path, buf, sizeof(buf)))
+	if (strata_read_str(path, buf, sizeof(buf)))
 		return '?';
 	p = strrchr(buf, ')');
 	if (!p || !p[1] || !p[2])
@@ -768,7 +713,7 @@ static inline void gang_job_body(struct gang_job *j, int dev, int table,
 	GANG_STORE(&j->tid, gettid());
 	gang_job_phase(j, GANG_JOB_STARTED);
 	while (j->wait_go && !GANG_LOAD(&j->go))
-		gang_sleep_ms(1);
+		strata_sleep_ms(1);
 
 	gang_job_phase(j, GANG_JOB_JOINING);
 	j->join_ret = gang_join(dev, table, h, &j->member);
@@ -784,7 +729,7 @@ static inline void gang_job_body(struct gang_job *j, int dev, int table,
 		GANG_STORE(&j->step_ret, err);
 		if (err == -EAGAIN || err == -EINTR) {
 			gang_job_phase(j, GANG_JOB_WORKING);
-			gang_sleep_ms(1);
+			strata_sleep_ms(1);
 			continue;
 		}
 		if (err)
@@ -811,7 +756,7 @@ static inline void gang_job_body(struct gang_job *j, int dev, int table,
 
 	gang_job_phase(j, GANG_JOB_HOLDING);
 	while (j->hold && !GANG_LOAD(&j->stop))
-		gang_sleep_ms(1);
+		strata_sleep_ms(1);
 	if (!j->no_leave) {
 		j->leave_ret = gang_leave(dev, table, h);
 		gang_job_sched_sample(&j->leave_affinity, &j->leave_policy,
@@ -946,7 +891,7 @@ static inline bool gang_job_blocked_in_step(struct gang_job *j, long ms)
  */
 static inline int gang_job_wait(struct gang_job *j, long ms)
 {
-	long long deadline = gang_now_ms() + ms;
+	long long deadline = strata_now_ms() + ms;
 	int status;
 	pid_t ret;
 
@@ -971,9 +916,9 @@ static inline int gang_job_wait(struct gang_job *j, long ms)
 		}
 		if (ret < 0)
 			return -errno;
-		if (gang_now_ms() >= deadline)
+		if (strata_now_ms() >= deadline)
 			return -ETIMEDOUT;
-		gang_sleep_ms(2);
+		strata_sleep_ms(2);
 	}
 }
 
@@ -1114,15 +1059,15 @@ static inline int gang_module_unload_once(void)
  */
 static inline int gang_module_unload(long ms)
 {
-	long long deadline = gang_now_ms() + ms;
+	long long deadline = strata_now_ms() + ms;
 	int err;
 
 	for (;;) {
 		err = gang_module_unload_once();
 		if (!err || (err != -EAGAIN && err != -EBUSY) ||
-		    gang_now_ms() >= deadline)
+		    strata_now_ms() >= deadline)
 			return err;
-		gang_sleep_ms(50);
+		strata_sleep_ms(50);
 	}
 }
 

@@ -261,7 +261,7 @@ TEST_F(cosched, skew_is_measured_once_every_member_started_the_slice)
 	EXPECT_EQ(0, info.last_skew_ns);
 	EXPECT_EQ(0, info.max_skew_ns);
 
-	gang_sleep_ms(30);
+	strata_sleep_ms(30);
 	waited = gang_now_ns() - waited;
 	ASSERT_EQ(0, gang_step(self->dev, self->table, self->h[0], 0, NULL));
 	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[0], &info));

@@ -433,7 +433,7 @@ TEST_F_TIMEOUT(death, kill_minus_nine_at_random_moments_leaves_nothing_behind,
 		if (r.when == JOINING) {
 			struct strata_gang_info info;
 
-			gang_sleep_ms(20);
+			strata_sleep_ms(20);
 			ASSERT_EQ(0, gang_info(self->dev, self->table, r.g,
 					       &info));
 			deaths = info.joined == 2 || info.deaths;

@@ -116,7 +116,7 @@ static void agent_loop(struct agent *a, int dev, int table, __u32 h)
 
 	for (;;) {
 		while ((req = GANG_LOAD(&a->req)) == seen)
-			gang_sleep_ms(1);
+			strata_sleep_ms(1);
 		seen = req;
 		a->ret = agent_do(a, dev, table, h, GANG_LOAD(&a->cmd));
 		GANG_STORE(&a->done, req);
@@ -598,7 +598,7 @@ TEST_F_TIMEOUT(gpu, each_refusal_is_counted_with_who_and_which_device, 60)
 
 	ASSERT_EQ(NR_GPUS, gang_gpus(self->dev, gpus, NR_GPUS));
 	ASSERT_EQ(0, stat(gpu_path(path, sizeof(path), 5), &st));
-	ASSERT_EQ(0, gang_read_str("/proc/thread-self/comm", comm,
+	ASSERT_EQ(0, strata_read_str("/proc/thread-self/comm", comm,
 				   sizeof(comm)));
 
 	ASSERT_EQ(-EPERM, fakegpu_open(5));

@@ -324,7 +324,7 @@ TEST_F(member, when_every_member_left_the_gang_is_done_and_its_gpus_free)
 	ASSERT_EQ(STRATA_GANG_RUNNING, gang_state(self->dev, self->table,
 						  self->h[0]));
 	t0 = gang_now_ns();
-	gang_sleep_ms(50);
+	strata_sleep_ms(50);
 	t1 = gang_now_ns();
 	for (i = 0; i < 2; i++) {
 		GANG_STORE(&self->jobs[i].stop, 1);

@@ -169,7 +169,7 @@ TEST_F(sig, a_blocked_wait_wakes_when_the_gang_is_killed)
 	w.handle = self->h[0];
 	w.signals = DONE | ABORTED;
 	ASSERT_EQ(0, pthread_create(&w.thread, NULL, wait_thread, &w));
-	gang_sleep_ms(50);
+	strata_sleep_ms(50);
 	ASSERT_EQ(0, gang_kill(self->dev, self->table, self->h[0]));
 	pthread_join(w.thread, NULL);
 	EXPECT_EQ(0, w.ret);

@@ -117,7 +117,7 @@ TEST_F_TIMEOUT(slice, gangs_that_need_every_gpu_take_turns, 90)
 	ASSERT_EQ(0, stepper(self, 1, self->h[1], 1000));
 
 	/* each runs, is preempted and runs again, several times */
-	deadline = gang_now_ms() + 60000;
+	deadline = strata_now_ms() + 60000;
 	while (!(GANG_LOAD(&self->jobs[0].slices_seen) >= 4 &&
 		 GANG_LOAD(&self->jobs[1].slices_seen) >= 4)) {
 		n = gang_list(self->dev, all, 8);
@@ -125,11 +125,11 @@ TEST_F_TIMEOUT(slice, gangs_that_need_every_gpu_take_turns, 90)
 		for (running = 0, i = 0; i < n; i++)
 			running += all[i].state == STRATA_GANG_RUNNING;
 		both += running > 1;
-		ASSERT_GT(deadline, gang_now_ms())
+		ASSERT_GT(deadline, strata_now_ms())
 			TH_LOG("they do not take turns: %d and %d slices",
 			       self->jobs[0].slices_seen,
 			       self->jobs[1].slices_seen);
-		gang_sleep_ms(5);
+		strata_sleep_ms(5);
 	}
 	EXPECT_EQ(0, both) TH_LOG("both ran at once");
 
@@ -169,7 +169,7 @@ static void *release_later(void *arg)
 {
 	struct releaser *r = arg;
 
-	gang_sleep_ms(r->ms);
+	strata_sleep_ms(r->ms);
 	GANG_STORE(&r->job->stop, 1);
 	return NULL;
 }
@@ -193,7 +193,7 @@ TEST_F_TIMEOUT(slice, preempted_member_blocks_in_step_until_its_gang_runs_again,
 	ASSERT_EQ(0, holder(self, 0, self->h[1], false));
 
 	/* A's slice ends: this thread parks at a STEP boundary */
-	deadline = gang_now_ms() + LIVE_MS;
+	deadline = strata_now_ms() + LIVE_MS;
 	do {
 		err = gang_step(self->dev, self->table, self->h[0],
 				STRATA_GANG_STEP_NONBLOCK, &st);
@@ -201,8 +201,8 @@ TEST_F_TIMEOUT(slice, preempted_member_blocks_in_step_until_its_gang_runs_again,
 			EXPECT_EQ(first.member, st.member);
 		}
 		ASSERT_TRUE(err == 0 || err == -EAGAIN) TH_LOG("%d", err);
-		gang_sleep_ms(2);
-	} while (err != -EAGAIN && gang_now_ms() < deadline);
+		strata_sleep_ms(2);
+	} while (err != -EAGAIN && strata_now_ms() < deadline);
 	ASSERT_EQ(-EAGAIN, err);
 
 	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[0], 1, LIVE_MS));
@@ -334,7 +334,7 @@ TEST_F_TIMEOUT(slice, member_that_does_not_park_is_not_stopped_without_stop,
 	EXPECT_EQ(STRATA_GANG_RUNNING, gang_state(self->dev, self->table,
 						  self->h[1]));
 	/* long past the grace, it runs on */
-	gang_sleep_ms(500);
+	strata_sleep_ms(500);
 	EXPECT_NE('T', gang_job_task_state(member));
 
 	GANG_STORE(&self->jobs[0].stop, 1);

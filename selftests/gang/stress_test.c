@@ -365,12 +365,12 @@ TEST_F_TIMEOUT(stress, random_calls_from_many_threads_leave_nothing_behind, 120)
 		ASSERT_EQ(0, pthread_create(&self->w[i].thread, NULL, work,
 					    &self->w[i]));
 	}
-	gang_sleep_ms(RUN_MS);
+	strata_sleep_ms(RUN_MS);
 	GANG_STORE(&sh->stop, 1);
 
 	/* wake whoever is blocked in STEP: end every gang there is */
-	deadline = gang_now_ms() + 30000;
-	while (!all_done(self->w) && gang_now_ms() < deadline) {
+	deadline = strata_now_ms() + 30000;
+	while (!all_done(self->w) && strata_now_ms() < deadline) {
 		for (i = 0; i < NR_SLOTS; i++) {
 			pthread_mutex_lock(&sh->lock);
 			h = sh->slot[i];
@@ -383,7 +383,7 @@ TEST_F_TIMEOUT(stress, random_calls_from_many_threads_leave_nothing_behind, 120)
 			if (h)
 				gang_kill(sh->dev, sh->table, h);
 		}
-		gang_sleep_ms(10);
+		strata_sleep_ms(10);
 	}
 	ASSERT_TRUE(all_done(self->w)) TH_LOG("workers stuck");
 	for (i = 0; i < NR_WORKERS; i++) {

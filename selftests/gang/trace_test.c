@@ -53,7 +53,7 @@ FIXTURE_SETUP(trace)
 		ASSERT_EQ(0, mount("tracefs", TRACEFS, "tracefs", 0, NULL));
 	rmdir(INSTANCE);
 	ASSERT_EQ(0, mkdir(INSTANCE, 0700));
-	ASSERT_EQ(0, gang_write_str(EVENTS "/enable", "1"));
+	ASSERT_EQ(0, strata_write_str(EVENTS "/enable", "1"));
 }
 
 FIXTURE_TEARDOWN(trace)
@@ -69,7 +69,7 @@ FIXTURE_TEARDOWN(trace)
 	gang_params_restore();
 	close(self->table);
 	close(self->dev);
-	gang_write_str(EVENTS "/enable", "0");
+	strata_write_str(EVENTS "/enable", "0");
 	rmdir(INSTANCE);
 }
 
@@ -158,7 +158,7 @@ TEST_F_TIMEOUT(trace, turns_deaths_and_kills_are_traced, 90)
 	ASSERT_EQ(0, gang_create(self->dev, self->table, 1, 1, &self->h[3]));
 	kd = gang_koid(self->table, self->h[3]);
 	ASSERT_EQ(0, gang_kill(self->dev, self->table, self->h[3]));
-	ASSERT_EQ(0, gang_write_str(INSTANCE "/tracing_on", "0"));
+	ASSERT_EQ(0, strata_write_str(INSTANCE "/tracing_on", "0"));
 
 	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[0], &a));
 	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[1], &b));

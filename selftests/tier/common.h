@@ -8,7 +8,8 @@
  * CPU-less and slower (HMAT), the slow tier.
  *
  * Groups of helpers:
- *   device and sysfs    tier_open(), sys_ioctl(), tier_nr_regs(), ...
+ *   device and sysfs    tier_open(), tier_nr_regs(), ...; sys_ioctl(),
+ *                       files and time are in ../strata_test.h
  *   settings            tier_param_push(), tier_sysctl_push(),
  *                       tier_settings_restore(): change module parameters
  *                       and sysctls for one test and put them back
@@ -53,6 +54,7 @@
 #include <sys/wait.h>
 
 #include <strata.h>
+#include "strata_test.h"
 
 #define TIER_SYSFS		"/sys/class/misc/strata_tier/"
 #define TIER_PARAMS		"/sys/module/strata_tier/parameters/"
@@ -67,12 +69,6 @@
 
 /* ---- device and sysfs ------------------------------------------------ */
 
-/* ioctl() returning -errno: ASSERT_EQ(-EBADF, sys_ioctl(...)) reads well */
-static inline int sys_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
 /* Open STRATA_TIER_DEV read-write (the device is 0666); fd or -errno. */
 static inline int tier_open(void)
 {
@@ -81,79 +77,10 @@ static inline int tier_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The number in file @path, or -1 when it cannot be read. */
-static inline long tier_read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-/* The first line of file @path, without its newline, in @buf; 0 or -errno. */
-static inline int tier_read_str(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* Write @s to file @path in one write(); 0 or -errno (sysfs's answer). */
-static inline int tier_write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* /sys/class/misc/strata_tier/registrations, or -1. */
 static inline long tier_nr_regs(void)
 {
-	return tier_read_long(TIER_SYSFS "registrations");
-}
-
-/* Milliseconds of CLOCK_MONOTONIC. */
-static inline long long tier_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static inline void tier_sleep_ms(long ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * 1000000L,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	return strata_read_long(TIER_SYSFS "registrations");
 }
 
 /*
@@ -163,14 +90,14 @@ static inline void tier_sleep_ms(long ms)
  * a cleanup worker): never assert on how long it took.
  */
 #define TIER_WAIT_UNTIL(cond, ms) ({					\
-	long long __deadline = tier_now_ms() + (ms);			\
+	long long __deadline = strata_now_ms() + (ms);			\
 	bool __ok;							\
 									\
 	for (;;) {							\
 		__ok = (cond);						\
-		if (__ok || tier_now_ms() >= __deadline)		\
+		if (__ok || strata_now_ms() >= __deadline)		\
 			break;						\
-		tier_sleep_ms(20);					\
+		strata_sleep_ms(20);					\
 	}								\
 	__ok;								\
 })
@@ -261,11 +188,11 @@ static inline int tier_setting_push(const char *path, const char *val)
 	if (!s) {
 		if (tier_nr_saved == TIER_MAX_SAVED)
 			return -ENOSPC;
-		err = tier_read_str(path, old, sizeof(old));
+		err = strata_read_str(path, old, sizeof(old));
 		if (err)
 			return err;
 	}
-	err = tier_write_str(path, val);
+	err = strata_write_str(path, val);
 	if (err || s)
 		return err;
 	s = &tier_saved[tier_nr_saved++];
@@ -280,7 +207,7 @@ static inline void tier_settings_restore(void)
 	while (tier_nr_saved > 0) {
 		struct tier_saved_setting *s = &tier_saved[--tier_nr_saved];
 
-		tier_write_str(s->path, s->old);
+		strata_write_str(s->path, s->old);
 	}
 }
 
@@ -297,7 +224,7 @@ static inline long tier_param_get(const char *name)
 {
 	char path[128], buf[64];
 
-	if (tier_read_str(tier_param_path(name, path, sizeof(path)), buf,
+	if (strata_read_str(tier_param_path(name, path, sizeof(path)), buf,
 			  sizeof(buf)))
 		return -1;
 	if (buf[0] == 'Y')
@@ -312,7 +239,7 @@ static inline int tier_param_set(const char *name, const char *val)
 {
 	char path[128];
 
-	return tier_write_str(tier_param_path(name, path, sizeof(path)), val);
+	return strata_write_str(tier_param_path(name, path, sizeof(path)), val);
 }
 
 /* tier_setting_push() for module parameter @name. */
@@ -836,7 +763,7 @@ static inline int tier_cgroup_move(const char *path, pid_t pid)
 
 	snprintf(file, sizeof(file), "%s/cgroup.procs", path);
 	snprintf(buf, sizeof(buf), "%d", pid);
-	return tier_write_str(file, buf);
+	return strata_write_str(file, buf);
 }
 
 /*
@@ -864,7 +791,7 @@ static inline int tier_cgroup_destroy(const char *path)
 			return 0;
 		if (errno != EBUSY)
 			return -errno;
-		tier_sleep_ms(20);
+		strata_sleep_ms(20);
 	}
 	return -EBUSY;
 }
@@ -941,7 +868,7 @@ static inline bool tier_module_loaded(void)
  */
 static inline int tier_module_unload(long ms)
 {
-	long long deadline = tier_now_ms() + ms;
+	long long deadline = strata_now_ms() + ms;
 
 	for (;;) {
 		if (!syscall(SYS_delete_module, TIER_MODULE, O_NONBLOCK))
@@ -949,9 +876,9 @@ static inline int tier_module_unload(long ms)
 		if (errno == ENOENT)
 			return 0;
 		if ((errno != EAGAIN && errno != EBUSY) ||
-		    tier_now_ms() >= deadline)
+		    strata_now_ms() >= deadline)
 			return -errno;
-		tier_sleep_ms(50);
+		strata_sleep_ms(50);
 	}
 }
 

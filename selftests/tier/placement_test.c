@@ -275,7 +275,7 @@ TEST_F_TIMEOUT(place, scan_interval_backs_off_when_quiet_and_drops_with_work,
 
 	/* work: the interval drops to the minimum while pages move */
 	self->w.sh->idle = 0;
-	deadline = tier_now_ms() + PLACE_TIMEOUT_MS;
+	deadline = strata_now_ms() + PLACE_TIMEOUT_MS;
 	do {
 		st = stats(self->fd, self->id);
 		if (st.interval_ms < lo)
@@ -285,7 +285,7 @@ TEST_F_TIMEOUT(place, scan_interval_backs_off_when_quiet_and_drops_with_work,
 		if (lo == min_ms && st.promoted >= 1024)
 			break;
 		usleep(2000);
-	} while (tier_now_ms() < deadline);
+	} while (strata_now_ms() < deadline);
 	TH_LOG("interval %ld..%ld ms, promoted %llu", lo, hi,
 	       (unsigned long long)st.promoted);
 	EXPECT_LE(1024, st.promoted);
@@ -350,7 +350,7 @@ TEST_F_TIMEOUT(place, huge_pages_stay_whole_without_thp_split, 180)
 	struct strata_tier_stats st;
 	char thp[64];
 
-	if (tier_read_str("/sys/kernel/mm/transparent_hugepage/enabled", thp,
+	if (strata_read_str("/sys/kernel/mm/transparent_hugepage/enabled", thp,
 			  sizeof(thp)) || strstr(thp, "[never]"))
 		SKIP(return, "transparent huge pages are off");
 	ASSERT_EQ(0, tier_param_push("thp_split", "N"));

@@ -89,7 +89,7 @@ static bool watch_fast(int fd, __u32 id, const struct tier_work *w,
 {
 	__u64 until = stats(fd, id).rounds + rounds;
 	struct strata_tier_stats st;
-	long long deadline = tier_now_ms() + QUOTA_TIMEOUT_MS;
+	long long deadline = strata_now_ms() + QUOTA_TIMEOUT_MS;
 	long n;
 
 	do {
@@ -101,8 +101,8 @@ static bool watch_fast(int fd, __u32 id, const struct tier_work *w,
 			*max_stat = st.fast_pages;
 		if (st.rounds >= until && n >= region_min)
 			return true;
-		tier_sleep_ms(20);
-	} while (tier_now_ms() < deadline);
+		strata_sleep_ms(20);
+	} while (strata_now_ms() < deadline);
 	return false;
 }
 

@@ -346,7 +346,7 @@ TEST_F(reg, kernel_thread_fails_einval)
 	__u32 id;
 
 	/* pid 2 is kthreadd */
-	ASSERT_EQ(0, tier_read_str("/proc/2/comm", comm, sizeof(comm)));
+	ASSERT_EQ(0, strata_read_str("/proc/2/comm", comm, sizeof(comm)));
 	ASSERT_STREQ("kthreadd", comm);
 	EXPECT_EQ(-EINVAL, strata_tier_register_pid(self->fd, 2,
 						    STRATA_TIER_QUOTA_NONE,

@@ -282,7 +282,7 @@ static void region_free(struct region *r)
 static void region_touch(const struct region *r, unsigned long first,
 			 unsigned long n, long ms)
 {
-	long long end = tier_now_ms() + ms;
+	long long end = strata_now_ms() + ms;
 	unsigned long i, pg;
 	__u64 sum = 0;
 
@@ -295,7 +295,7 @@ static void region_touch(const struct region *r, unsigned long first,
 				continue;
 			sum += *(const volatile __u64 *)(r->base + pg * PAGE_SZ);
 		}
-	} while (tier_now_ms() < end);
+	} while (strata_now_ms() < end);
 	__asm__ volatile("" : : "r"(sum));
 }
 
@@ -392,7 +392,7 @@ static int racer_add(struct racer *r, pid_t pid, __u64 quota)
 static void racer_poll(struct racer *r)
 {
 	struct strata_tier_stats st;
-	long long now = tier_now_ms();
+	long long now = strata_now_ms();
 	int i, err, seq;
 
 	seq = __atomic_load_n(&r->ctl->pid2_seq, __ATOMIC_ACQUIRE);
@@ -427,11 +427,11 @@ static void racer_poll(struct racer *r)
 /* Poll for @ms milliseconds (the workload keeps running). */
 static void racer_run_for(struct racer *r, long ms)
 {
-	long long end = tier_now_ms() + ms;
+	long long end = strata_now_ms() + ms;
 
-	while (tier_now_ms() < end) {
+	while (strata_now_ms() < end) {
 		racer_poll(r);
-		tier_sleep_ms(POLL_MS);
+		strata_sleep_ms(POLL_MS);
 	}
 }
 
@@ -441,20 +441,20 @@ static void racer_run_for(struct racer *r, long ms)
  */
 static int racer_wait(struct racer *r, long ms)
 {
-	long long end = tier_now_ms() + ms;
+	long long end = strata_now_ms() + ms;
 	int status;
 
 	for (;;) {
 		racer_poll(r);
 		if (waitpid(r->pid, &status, WNOHANG) == r->pid)
 			break;
-		if (tier_now_ms() >= end) {
+		if (strata_now_ms() >= end) {
 			kill(r->pid, SIGKILL);
 			waitpid(r->pid, &status, 0);
 			status = -1;
 			break;
 		}
-		tier_sleep_ms(POLL_MS);
+		strata_sleep_ms(POLL_MS);
 	}
 	r->pid = 0;
 	return status;
@@ -493,7 +493,7 @@ static int racer_go(struct racer *r)
 	if (err)
 		return err;
 	r->low = false;
-	r->next_flip = tier_now_ms() + TOGGLE_MS;
+	r->next_flip = strata_now_ms() + TOGGLE_MS;
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -557,7 +557,7 @@ FIXTURE_SETUP(safety)
 	self->regs0 = tier_nr_regs();
 	ASSERT_LE(0, self->regs0);
 	self->seed = pick_seed();
-	self->t0 = tier_now_ms();
+	self->t0 = strata_now_ms();
 	TH_LOG("seed %u (STRATA_SAFETY_SEED), fast node %d, slow node %d",
 	       self->seed, fast_node, slow_node);
 
@@ -587,7 +587,7 @@ FIXTURE_TEARDOWN(safety)
 	for (i = 0; i < RACE_REGS; i++)
 		tier_unregister_quiet(self->fd, &self->r.ids[i]);
 	if (self->thp_enabled[0])
-		tier_write_str("/sys/kernel/mm/transparent_hugepage/enabled",
+		strata_write_str("/sys/kernel/mm/transparent_hugepage/enabled",
 			       self->thp_enabled);
 	tier_settings_restore();
 	if (self->fd >= 0)
@@ -604,7 +604,7 @@ static void race_expect_ok(struct __test_metadata *_metadata,
 	struct race_sum s = racer_total(&self->r);
 
 	TH_LOG("%d iterations in %lld ms, %d quota flips, %llu rounds, %llu promoted, %llu demoted, %llu failed",
-	       self->ctl->iters, tier_now_ms() - self->t0, self->r.flips,
+	       self->ctl->iters, strata_now_ms() - self->t0, self->r.flips,
 	       (unsigned long long)s.rounds,
 	       (unsigned long long)s.promoted, (unsigned long long)s.demoted,
 	       (unsigned long long)s.failed);
@@ -638,7 +638,7 @@ static int race_start(struct __test_metadata *_metadata,
 		      void (*fn)(struct race_ctl *ctl, const void *arg),
 		      const void *arg)
 {
-	long long end = tier_now_ms() + READY_MS;
+	long long end = strata_now_ms() + READY_MS;
 	int status;
 
 	ASSERT_LT(0, race_spawn(&self->r, fn, arg));
@@ -651,8 +651,8 @@ static int race_start(struct __test_metadata *_metadata,
 			       status, self->ctl->msg);
 			ASSERT_TRUE(false);
 		}
-		ASSERT_LT(tier_now_ms(), end) TH_LOG("workload setup hung");
-		tier_sleep_ms(POLL_MS);
+		ASSERT_LT(strata_now_ms(), end) TH_LOG("workload setup hung");
+		strata_sleep_ms(POLL_MS);
 	}
 	return 0;
 }
@@ -797,7 +797,7 @@ TEST_F_TIMEOUT(safety, exit_and_exec_during_migration_end_the_registration,
 	}
 	s = racer_total(&self->r);
 	TH_LOG("%d processes in %lld ms, %llu rounds, %llu promoted, %llu demoted, %llu failed",
-	       it, tier_now_ms() - self->t0, (unsigned long long)s.rounds,
+	       it, strata_now_ms() - self->t0, (unsigned long long)s.rounds,
 	       (unsigned long long)s.promoted, (unsigned long long)s.demoted,
 	       (unsigned long long)s.failed);
 	EXPECT_LT(0, s.promoted + s.demoted);
@@ -1344,7 +1344,7 @@ static int thp_enable(FIXTURE_DATA(safety) *self)
 	char buf[128], *open, *close;
 	int err;
 
-	err = tier_read_str(THP_ENABLED, buf, sizeof(buf));
+	err = strata_read_str(THP_ENABLED, buf, sizeof(buf));
 	if (err)
 		return err;
 	open = strchr(buf, '[');
@@ -1356,7 +1356,7 @@ static int thp_enable(FIXTURE_DATA(safety) *self)
 		 open + 1);
 	if (!strcmp(self->thp_enabled, "always"))
 		return 0;
-	return tier_write_str(THP_ENABLED, "madvise");
+	return strata_write_str(THP_ENABLED, "madvise");
 }
 
 static void thp_race(struct __test_metadata *_metadata,
@@ -1689,19 +1689,19 @@ TEST_F_TIMEOUT(safety, pinned_pages_never_move, TEST_TIMEOUT)
 
 	/* Quota NONE until the module skipped pinned pages and moved others. */
 	ASSERT_EQ(0, racer_go(&self->r));
-	end = tier_now_ms() + PIN_WAIT_MS;
+	end = strata_now_ms() + PIN_WAIT_MS;
 	do {
 		racer_run_for(&self->r, 20);
 		moved = pinned_moved(self->r.pid, self->ctl, at, now);
 		s = racer_total(&self->r);
 	} while (moved == -1 && !(s.skip_pinned && s.promoted) &&
-		 tier_now_ms() < end);
+		 strata_now_ms() < end);
 	pinned1 = s.skip_pinned;
 
 	/* Then pages go up and down around them. */
 	self->r.toggle = true;
-	end = tier_now_ms() + PIN_FLIP_MS;
-	while (moved == -1 && tier_now_ms() < end) {
+	end = strata_now_ms() + PIN_FLIP_MS;
+	while (moved == -1 && strata_now_ms() < end) {
 		racer_run_for(&self->r, 20);
 		moved = pinned_moved(self->r.pid, self->ctl, at, now);
 	}
@@ -1793,8 +1793,8 @@ static long ksm_merged(pid_t pid)
 	long v;
 
 	snprintf(path, sizeof(path), "/proc/%d/ksm_merging_pages", pid);
-	v = tier_read_long(path);
-	return v >= 0 ? v : tier_read_long(KSM_DIR "pages_sharing");
+	v = strata_read_long(path);
+	return v >= 0 ? v : strata_read_long(KSM_DIR "pages_sharing");
 }
 
 /*
@@ -1825,11 +1825,11 @@ TEST_F_TIMEOUT(safety, ksm_pages_are_skipped_and_keep_their_contents,
 
 	ASSERT_EQ(0, racer_go(&self->r));
 	self->r.toggle = true;
-	end = tier_now_ms() + KSM_SKIP_MS;
+	end = strata_now_ms() + KSM_SKIP_MS;
 	do {
 		racer_run_for(&self->r, 20);
 		s = racer_total(&self->r);
-	} while (!s.skip_ksm && tier_now_ms() < end);
+	} while (!s.skip_ksm && strata_now_ms() < end);
 	__atomic_store_n(&self->ctl->phase, 1, __ATOMIC_RELEASE);
 	racer_run_for(&self->r, KSM_AFTER_MS);
 	TH_LOG("%ld pages merged at the end", ksm_merged(self->r.pid));

@@ -38,7 +38,7 @@ FIXTURE_SETUP(trace)
 		ASSERT_EQ(0, mount("tracefs", TRACEFS, "tracefs", 0, NULL));
 	rmdir(INSTANCE);
 	ASSERT_EQ(0, mkdir(INSTANCE, 0700));
-	ASSERT_EQ(0, tier_write_str(INSTANCE "/events/strata_tier/enable",
+	ASSERT_EQ(0, strata_write_str(INSTANCE "/events/strata_tier/enable",
 				    "1"));
 	self->fd = tier_open();
 	ASSERT_LE(0, self->fd);
@@ -52,7 +52,7 @@ FIXTURE_TEARDOWN(trace)
 	tier_work_kill(&self->w);
 	tier_settings_restore();
 	close(self->fd);
-	tier_write_str(INSTANCE "/events/strata_tier/enable", "0");
+	strata_write_str(INSTANCE "/events/strata_tier/enable", "0");
 	rmdir(INSTANCE);
 }
 
@@ -97,7 +97,7 @@ TEST_F(trace, rounds_and_promotions_are_traced)
 						       HOT_PAGES * TIER_PAGE_SIZE,
 						       TIER_FAST_NODE) ==
 				    HOT_PAGES, 60000));
-	ASSERT_EQ(0, tier_write_str(INSTANCE "/tracing_on", "0"));
+	ASSERT_EQ(0, strata_write_str(INSTANCE "/tracing_on", "0"));
 	ASSERT_EQ(0, strata_tier_stats(self->fd, self->id, &st));
 
 	snprintf(id, sizeof(id), "id=%u ", self->id);

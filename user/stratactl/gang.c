@@ -204,57 +204,48 @@ static int gpus_read(int fd, struct strata_gang_gpu **gpus, __u32 *nr)
 
 /* ---- formatting ---------------------------------------------------------- */
 
+/* The names of an enum's values, indexed by value; "?" for others. */
+static const char *const exit_action_names[] = {
+	[STRATA_GANG_EXIT_ABORT] = "abort",
+	[STRATA_GANG_EXIT_SHRINK] = "shrink",
+};
+static const char *const mode_names[] = {
+	[STRATA_GANG_MODE_STOCK] = "stock",
+	[STRATA_GANG_MODE_SCX] = "sched_ext",
+};
+static const char *const policy_names[] = {
+	[STRATA_GANG_POLICY_LAS] = "las",
+	[STRATA_GANG_POLICY_FIFO] = "fifo",
+	[STRATA_GANG_POLICY_BACKFILL] = "backfill",
+};
+static const char *const kind_names[] = {
+	[STRATA_GANG_GPU_FAKE] = "fake",
+	[STRATA_GANG_GPU_PCI] = "pci",
+};
+
+#define NAME_OF(names, v) \
+	((v) < sizeof(names) / sizeof((names)[0]) && (names)[v] ? (names)[v] : "?")
+
 static const char *exit_action_name(__u32 action)
 {
-	switch (action) {
-	case STRATA_GANG_EXIT_ABORT:
-		return "abort";
-	case STRATA_GANG_EXIT_SHRINK:
-		return "shrink";
-	default:
-		return "?";
-	}
+	return NAME_OF(exit_action_names, action);
 }
 
 static const char *mode_name(__u32 mode)
 {
-	switch (mode) {
-	case STRATA_GANG_MODE_STOCK:
-		return "stock";
-	case STRATA_GANG_MODE_SCX:
-		return "sched_ext";
-	default:
-		return "?";
-	}
+	return NAME_OF(mode_names, mode);
 }
 
 static const char *policy_name(__u32 policy)
 {
-	switch (policy) {
-	case STRATA_GANG_POLICY_LAS:
-		return "las";
-	case STRATA_GANG_POLICY_FIFO:
-		return "fifo";
-	case STRATA_GANG_POLICY_BACKFILL:
-		return "backfill";
-	default:
-		return "?";
-	}
+	return NAME_OF(policy_names, policy);
 }
 
 static const char *kind_name(__u32 kind)
 {
-	switch (kind) {
-	case STRATA_GANG_GPU_FAKE:
-		return "fake";
-	case STRATA_GANG_GPU_PCI:
-		return "pci";
-	default:
-		return "?";
-	}
+	return NAME_OF(kind_names, kind);
 }
 
-/* The gang's label (not always NUL-terminated), or "-". */
 static const char *gang_name(const struct strata_gang_info *g, char *buf)
 {
 	memcpy(buf, g->name, STRATA_GANG_NAME_LEN);
