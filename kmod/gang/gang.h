@@ -20,6 +20,7 @@
 /* Module parameters (main.c). */
 extern unsigned int gang_slice_ms;
 extern unsigned int gang_starve_ms;
+extern unsigned int gang_fill_idle;
 extern unsigned int gang_park_grace_ms;
 extern unsigned int gang_policy_mode;		/* enum strata_gang_policy */
 extern unsigned int gang_user_max_gangs;

@@ -21,6 +21,8 @@ STRATA_UINT_PARAM(slice_ms, gang_slice_ms, 100, 1, 60000, gang_sched_kick,
 		  "Default slice length, ms");
 STRATA_UINT_PARAM(starve_ms, gang_starve_ms, 2000, 1, 3600000, gang_sched_kick,
 		  "A gang queued this long ranks before every other, ms");
+STRATA_UINT_PARAM(fill_idle, gang_fill_idle, 1, 0, 1, gang_sched_kick,
+		  "LAS: let a waiting gang go first when that leaves fewer GPUs idle");
 STRATA_UINT_PARAM(park_grace_ms, gang_park_grace_ms, 50, 0, 60000, gang_sched_kick,
 		  "How long members of a preempted STOP gang may take to park before they are stopped, ms");
 STRATA_UINT_PARAM(sched_policy, gang_policy_mode, 0, 0, 2, gang_sched_kick,

@@ -19,6 +19,11 @@
  * - Later candidates are backfilled only if they cannot delay the head:
  *   they end by the shadow time (LAS shortens their slice to end there),
  *   or they fit in what the head will leave over.
+ * - Under LAS with the default rank (fill_idle), a plan that leaves GPUs
+ *   idle while its head waits is tried again: with the head first (after
+ *   the starving gangs), then also with the GPUs of running gangs that
+ *   rank after the head, though their slice has not ended; the plan that
+ *   leaves the fewest GPUs idle is kept (gang_plan_fill()).
  * - Running gangs whose slice ended and that were not picked are
  *   preempted; picked ones get a new slice end (the slice is extended,
  *   not restarted); picked queued gangs are admitted.
@@ -328,6 +333,145 @@ static u64 gang_plan_pick(struct gang_plan *p, struct gang *c)
 	return p->mode == STRATA_GANG_POLICY_LAS ? end : U64_MAX;
 }
 
+/*
+ * Pick from @cand (@n, in order) into @p: every candidate gets its
+ * plan_end_ns.  Return: the index of the head, or -1 if there is none.
+ */
+static int gang_plan_pick_all(struct gang_plan *p, struct gang **cand,
+			      unsigned int n)
+{
+	unsigned int i;
+	int head = -1;
+
+	for (i = 0; i < n; i++) {
+		struct gang *g = cand[i];
+
+		g->plan_end_ns = gang_plan_pick(p, g);
+		if (g->plan_end_ns || p->reserved)
+			continue;
+		if (p->mode == STRATA_GANG_POLICY_FIFO)
+			break;
+		head = i;
+		gang_plan_reserve(p, g, cand, i);
+	}
+	for (; i < n; i++)
+		cand[i]->plan_end_ns = 0;
+	return head;
+}
+
+/*
+ * The plan (@p, from @init, head @head) leaves GPUs idle while its head
+ * waits: try the head before the candidates that rank before it (the
+ * starving ones excepted).  The order and plan that leave fewer GPUs idle
+ * stay in @cand and @p.  Return: the head of that plan, or -1.
+ */
+static int gang_plan_head_first(const struct gang_plan *init,
+				struct gang_plan *p, struct gang **cand,
+				unsigned int n, int head)
+{
+	struct gang *h = cand[head];
+	struct gang_plan q = *init;
+	int k = 0, h2;
+
+	if (!h->rank_class)
+		return head;
+	while (k < head && !cand[k]->rank_class)
+		k++;
+	if (k == head)
+		return head;
+	memmove(&cand[k + 1], &cand[k], (head - k) * sizeof(*cand));
+	cand[k] = h;
+	h2 = gang_plan_pick_all(&q, cand, n);
+	if (q.gpus < p->gpus) {
+		*p = q;
+		return h2;
+	}
+	memmove(&cand[k], &cand[k + 1], (head - k) * sizeof(*cand));
+	cand[head] = h;
+	*p = *init;
+	return gang_plan_pick_all(p, cand, n);
+}
+
+/**
+ * gang_plan_fill() - keep GPUs from idling while the head waits
+ * @init: the plan before anything was picked
+ * @p: the plan in rank order
+ * @cand: the candidates in rank order; room for every running gang
+ * @n: in: candidates; out: candidates of the plan kept
+ * @head: the head of @p
+ * @spare: scratch room for as many pointers as @cand has
+ *
+ * Least attained service picks by rank, so a narrow gang that ranks first
+ * can keep a wide head out while the rest of the GPUs idle until the next
+ * slice end, or longer when it ranks first again.  Ranks are what the
+ * policy wants; idle GPUs are what nobody wants: first the head is tried
+ * before the gangs that rank before it (gang_plan_head_first()); then, if
+ * GPUs still idle, the head may also take the GPUs of running gangs that
+ * rank after it before their slice ends (they would lose them to it at
+ * the end of their slice), the lowest ranked first, as many as it needs.
+ * Whichever plan leaves the fewest GPUs idle is kept.
+ */
+static void gang_plan_fill(const struct gang_plan *init, struct gang_plan *p,
+			   struct gang **cand, unsigned int *n, int head,
+			   struct gang **spare)
+{
+	struct gang_plan more = *init, q;
+	unsigned int nr = *n, k = 0, i;
+	int need_g, need_c;
+	struct gang *h, *g;
+
+	head = gang_plan_head_first(init, p, cand, nr, head);
+	if (head < 0 || p->gpus <= 0)
+		return;
+	h = cand[head];
+	need_g = gang_nr_gpus_needed(h) - p->gpus;
+	need_c = gang_cpus_needed(h) - p->cpus;
+
+	/* The running gangs that rank after the head, lowest first. */
+	list_for_each_entry(g, &gang_running, qnode) {
+		if (g->candidate)
+			continue;
+		gang_rank(g, p->now, p->mode);
+		if (gang_rank_cmp(&g, &h) > 0)
+			spare[k++] = g;
+	}
+	sort(spare, k, sizeof(*spare), gang_rank_cmp, NULL);
+	for (i = k; i > 0 && (need_g > 0 || need_c > 0); i--) {
+		int gpus, cpus;
+
+		g = spare[i - 1];
+		gpus = bitmap_weight(g->gpu_mask, STRATA_GANG_MAX_GPUS);
+		cpus = cpumask_weight(g->cpu_mask);
+		g->candidate = true;
+		cand[nr++] = g;
+		more.gpus += gpus;
+		more.cpus += cpus;
+		need_g -= gpus;
+		need_c -= cpus;
+	}
+	if (need_g > 0 || need_c > 0)
+		goto undo;
+
+	/* Plan again with them; the order of @p is kept to go back to. */
+	memcpy(spare, cand, *n * sizeof(*cand));
+	sort(cand, nr, sizeof(*cand), gang_rank_cmp, NULL);
+	q = more;
+	head = gang_plan_pick_all(&q, cand, nr);
+	if (head >= 0 && q.gpus > 0)
+		gang_plan_head_first(&more, &q, cand, nr, head);
+	if (q.gpus < p->gpus) {
+		*p = q;
+		*n = nr;
+		return;
+	}
+	memcpy(cand, spare, *n * sizeof(*cand));
+	*p = *init;
+	gang_plan_pick_all(p, cand, *n);
+undo:
+	list_for_each_entry(g, &gang_running, qnode)
+		g->candidate = g->slice_end_ns <= p->now;
+}
+
 static void gang_give_back(struct gang *g)
 {
 	unsigned int id;
@@ -490,8 +634,10 @@ static void gang_sched_run(void)
 		.now = ktime_get_ns(),
 	};
 	struct gang *g, *tmp, **cand;
-	unsigned int n = 0, i;
+	unsigned int n = 0, nr_cand, i;
+	struct gang_plan init;
 	u64 next = U64_MAX;
+	int head;
 
 	lockdep_assert_held(&gang_lock);
 
@@ -503,7 +649,9 @@ static void gang_sched_run(void)
 		n++;
 	list_for_each_entry(g, &gang_running, qnode)
 		n++;
-	cand = kmalloc_array(max(n, 1U), sizeof(*cand), GFP_KERNEL);
+	/* Room for every gang, and as much again for gang_plan_fill(). */
+	nr_cand = max(n, 1U);
+	cand = kmalloc_array(2 * nr_cand, sizeof(*cand), GFP_KERNEL);
 	if (!cand) {
 		/* Try again soon; nothing changes meanwhile. */
 		kthread_queue_delayed_work(gang_worker, &gang_sched_dwork, 1);
@@ -529,17 +677,11 @@ static void gang_sched_run(void)
 		gang_rank(cand[i], p.now, p.mode);
 	sort(cand, n, sizeof(*cand), gang_rank_cmp, NULL);
 
-	for (i = 0; i < n; i++) {
-		g = cand[i];
-		g->plan_end_ns = gang_plan_pick(&p, g);
-		if (g->plan_end_ns || p.reserved)
-			continue;
-		if (p.mode == STRATA_GANG_POLICY_FIFO)
-			break;
-		gang_plan_reserve(&p, g, cand, i);
-	}
-	for (; i < n; i++)
-		cand[i]->plan_end_ns = 0;
+	init = p;
+	head = gang_plan_pick_all(&p, cand, n);
+	if (head >= 0 && p.gpus > 0 && p.mode == STRATA_GANG_POLICY_LAS &&
+	    READ_ONCE(gang_fill_idle) && !gang_policy_attached())
+		gang_plan_fill(&init, &p, cand, &n, head, cand + nr_cand);
 
 	/* Preempt first: admissions may need what they hold. */
 	for (i = 0; i < n; i++) {

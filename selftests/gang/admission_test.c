@@ -232,6 +232,8 @@ TEST_F_TIMEOUT(admit, gpus_freed_one_by_one_are_not_handed_out_piecemeal, 90)
 
 	/* nobody here ranks before anybody else within the test's time */
 	ASSERT_EQ(0, gang_param_push("starve_ms", "3600000"));
+	/* plain rank order: fill_idle would preempt A for B at once */
+	ASSERT_EQ(0, gang_param_push("fill_idle", "0"));
 	/* A: 4 members x 1 GPU, C: 1 x 2; both run, 2 GPUs stay free */
 	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 4, 1,
 				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
@@ -574,6 +576,8 @@ TEST_F_TIMEOUT(admit, las_backfill_slices_end_at_the_heads_reservation, 60)
 	int i;
 
 	ASSERT_EQ(0, gang_param_push("starve_ms", "3600000"));
+	/* plain rank order (fill_idle: see the next test) */
+	ASSERT_EQ(0, gang_param_push("fill_idle", "0"));
 	/* A: 1 GPU, a 2 s slice, runs */
 	c = gang_args(self->table, 1, 1);
 	c.slice_ms = 2000;
@@ -613,6 +617,44 @@ TEST_F_TIMEOUT(admit, las_backfill_slices_end_at_the_heads_reservation, 60)
 	for (i = 0; i < 3; i++)
 		GANG_STORE(&self->jobs[i].stop, 1);
 	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+}
+
+/*
+ * fill_idle: a head that ranks before a running gang does not wait for
+ * the end of that gang's slice beside idle GPUs; it takes the GPUs now.
+ */
+TEST_F_TIMEOUT(admit, head_does_not_wait_beside_idle_gpus_for_a_slice_end, 60)
+{
+	struct strata_gang_create c;
+	int i;
+
+	ASSERT_EQ(0, gang_param_push("starve_ms", "3600000"));
+	ASSERT_EQ(0, gang_param_push("fill_idle", "1"));
+	/* A: 1 GPU, a 20 s slice, runs and attains a little */
+	c = gang_args(self->table, 1, 1);
+	c.slice_ms = 20000;
+	ASSERT_EQ(0, gang_create_args(self->dev, &c));
+	self->h[0] = c.handle;
+	job(self, 0, self->h[0], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[0], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[0], 1, LIVE_MS));
+	strata_sleep_ms(50);
+
+	/* H: every GPU, attained nothing: it runs long before A's slice ends */
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 1, GANG_NR_FAKE,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
+				    &self->h[1]));
+	job(self, 1, self->h[1], 1, 0)->hold = true;
+	ASSERT_EQ(0, start(self, &self->jobs[1], false));
+	ASSERT_TRUE(gang_job_wait_steps(&self->jobs[1], 1, 5000));
+	EXPECT_EQ(STRATA_GANG_RUNNING, state_of(self, 1));
+	EXPECT_EQ(STRATA_GANG_QUEUED, state_of(self, 0));
+	EXPECT_EQ(GANG_NR_FAKE, self->jobs[1].last.nr_gpus);
+
+	for (i = 0; i < 2; i++)
+		GANG_STORE(&self->jobs[i].stop, 1);
+	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
 }
 

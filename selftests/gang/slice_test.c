@@ -159,6 +159,90 @@ TEST_F_TIMEOUT(slice, gangs_that_need_every_gpu_take_turns, 90)
 	       a.slices, a.preemptions, b.slices, b.preemptions);
 }
 
+/*
+ * A whole-machine gang has run a while when a 2-GPU gang arrives: the new
+ * one ranks first (it has attained nothing), but running it alone would
+ * leave 6 of the 8 GPUs idle.  Returns the new gang's slices over 300 ms
+ * after it is queued, and in @wide_ms the wide gang's attained GPU time
+ * over them, per GPU.
+ */
+static __u64 narrow_beside_wide(FIXTURE_DATA(slice) *self, __u64 *wide_ms)
+{
+	struct strata_gang_create c = gang_args(self->table, 1, 2);
+	struct strata_gang_info w0, w1, n1;
+
+	c.slice_ms = 20;
+	if (whole_machine_gang(self, 0, 20, 0, 0) ||
+	    stepper(self, 0, self->h[0], 500) ||
+	    !gang_job_wait_steps(&self->jobs[0], 1, LIVE_MS))
+		return -1;
+	strata_sleep_ms(300);
+	if (gang_create_args(self->dev, &c))
+		return -1;
+	self->h[1] = c.handle;
+	if (stepper(self, 1, self->h[1], 500) ||
+	    !gang_wait_state(self->dev, self->table, self->h[1],
+			     STRATA_GANG_QUEUED, LIVE_MS))
+		return -1;
+	w0 = info_of(self, 0);
+	strata_sleep_ms(300);
+	w1 = info_of(self, 0);
+	n1 = info_of(self, 1);
+	*wide_ms = (w1.attained_ns - w0.attained_ns) / GANG_NR_FAKE / GANG_MS;
+	return n1.slices;
+}
+
+/*
+ * fill_idle: the plan does not leave 6 GPUs idle for the rank's sake; the
+ * wide gang goes on, and the narrow one still runs once it has waited
+ * starve_ms.
+ */
+TEST_F_TIMEOUT(slice, wide_gang_is_not_kept_out_beside_idle_gpus, 60)
+{
+	__u64 slices, wide_ms;
+	int i;
+
+	ASSERT_EQ(0, gang_param_push("fill_idle", "1"));
+	ASSERT_EQ(0, gang_param_push("starve_ms", "1000"));
+	slices = narrow_beside_wide(self, &wide_ms);
+	ASSERT_NE((__u64)-1, slices);
+	TH_LOG("narrow gang: %llu slices; wide gang ran %llu of 300 ms",
+	       slices, wide_ms);
+	EXPECT_EQ(0, slices);
+	EXPECT_LE(150, wide_ms);
+	/* starve_ms still bounds the narrow gang's wait */
+	EXPECT_TRUE(GANG_WAIT_UNTIL(info_of(self, 1).slices >= 1, 10000));
+
+	for (i = 0; i < 2; i++)
+		GANG_STORE(&self->jobs[i].stop, 1);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+		EXPECT_EQ(0, self->jobs[i].leave_ret);
+	}
+}
+
+/* Without fill_idle, plain rank order: the narrow gang runs alone. */
+TEST_F_TIMEOUT(slice, without_fill_idle_the_first_ranked_runs_alone, 60)
+{
+	__u64 slices, wide_ms;
+	int i;
+
+	ASSERT_EQ(0, gang_param_push("fill_idle", "0"));
+	slices = narrow_beside_wide(self, &wide_ms);
+	ASSERT_NE((__u64)-1, slices);
+	TH_LOG("narrow gang: %llu slices; wide gang ran %llu of 300 ms",
+	       slices, wide_ms);
+	EXPECT_LE(1, slices);
+	EXPECT_GT(150, wide_ms);
+
+	for (i = 0; i < 2; i++)
+		GANG_STORE(&self->jobs[i].stop, 1);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+		EXPECT_EQ(0, self->jobs[i].leave_ret);
+	}
+}
+
 struct releaser {
 	struct gang_job *job;
 	long ms;
