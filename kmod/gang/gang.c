@@ -12,6 +12,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/kref.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -415,6 +416,16 @@ void gang_abort(struct gang *g, u32 reason)
 	gang_sched_kick();
 }
 
+/* KILL and KILL_ID, under gang_lock: 0, or -EALREADY when @g had ended. */
+static int __gang_kill(struct gang *g, u32 reason)
+{
+	lockdep_assert_held(&gang_lock);
+	if (gang_ended(g))
+		return -EALREADY;
+	gang_abort(g, reason);
+	return 0;
+}
+
 /**
  * gang_kill() - KILL: abort @g
  * @g: the gang
@@ -425,14 +436,50 @@ void gang_abort(struct gang *g, u32 reason)
  */
 int gang_kill(struct gang *g)
 {
-	int err = 0;
+	int err;
 
 	rt_mutex_lock(&gang_lock);
-	if (gang_ended(g))
-		err = -EALREADY;
-	else
-		gang_abort(g, STRATA_GANG_ABORT_KILLED);
+	err = __gang_kill(g, STRATA_GANG_ABORT_KILLED);
 	rt_mutex_unlock(&gang_lock);
+	return err;
+}
+
+/**
+ * gang_kill_id() - KILL_ID: abort the gang whose koid is @koid
+ * @koid: its koid, not 0
+ *
+ * As gang_kill(), with abort_reason STRATA_GANG_ABORT_ADMIN.  The caller
+ * has checked CAP_SYS_ADMIN: no handle names the gang here.
+ *
+ * Return: 0, -ENOENT when no live gang has that koid, or -EALREADY when
+ * the gang had ended.
+ */
+int gang_kill_id(u64 koid)
+{
+	struct gang *g = NULL, *it;
+	int err;
+
+	rt_mutex_lock(&gang_lock);
+	/* gang_all is in koid order: koids are handed out under gang_lock */
+	list_for_each_entry(it, &gang_all, node) {
+		if (it->obj.koid < koid)
+			continue;
+		/*
+		 * A gang whose last reference is gone is still listed until
+		 * gang_destroy() gets gang_lock: it is no live gang any more.
+		 */
+		if (it->obj.koid == koid && kref_get_unless_zero(&it->obj.ref))
+			g = it;
+		break;
+	}
+	if (!g) {
+		rt_mutex_unlock(&gang_lock);
+		return -ENOENT;
+	}
+	err = __gang_kill(g, STRATA_GANG_ABORT_ADMIN);
+	rt_mutex_unlock(&gang_lock);
+	/* After gang_lock: it may be the last reference now. */
+	strata_object_put(&g->obj);
 	return err;
 }
 

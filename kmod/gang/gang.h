@@ -242,6 +242,7 @@ struct gang *gang_get(int table_fd, u32 handle, u32 rights);
 int gang_join(struct gang *g, u32 *member);
 int gang_leave(struct gang *g);
 int gang_kill(struct gang *g);
+int gang_kill_id(u64 koid);
 void gang_abort(struct gang *g, u32 reason);
 void gang_member_died(struct gang_member *m);
 int gang_step(struct gang *g, struct strata_gang_step *args);

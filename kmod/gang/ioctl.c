@@ -3,6 +3,7 @@
  * strata_gang - the ioctls of /dev/strata/gang: copying and checking
  */
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -120,6 +121,20 @@ static long gang_ioc_ref(void __user *uarg, unsigned int cmd)
 	return err;
 }
 
+/* The administrator's kill: by koid, without a handle. */
+static long gang_ioc_kill_id(void __user *uarg)
+{
+	struct strata_gang_kill_id args;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved || !args.koid)
+		return -EINVAL;
+	return gang_kill_id(args.koid);
+}
+
 static long gang_ioc_step(void __user *uarg)
 {
 	struct strata_gang_step args;
@@ -235,6 +250,8 @@ long gang_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case STRATA_GANG_IOC_LEAVE:
 	case STRATA_GANG_IOC_KILL:
 		return gang_ioc_ref(uarg, cmd);
+	case STRATA_GANG_IOC_KILL_ID:
+		return gang_ioc_kill_id(uarg);
 	case STRATA_GANG_IOC_STEP:
 		return gang_ioc_step(uarg);
 	case STRATA_GANG_IOC_SET:

@@ -14,9 +14,10 @@
  *                       gang_params_restore(): change them for one test
  *                       and put them back
  *   ioctls              gang_open(), gang_create(), gang_join(),
- *                       gang_step(), gang_leave(), gang_kill(), gang_set(),
- *                       gang_info(), gang_status(), gang_gpus(),
- *                       gang_list(), gang_listed()
+ *                       gang_step(), gang_leave(), gang_kill(),
+ *                       gang_kill_id(), gang_set(), gang_info(),
+ *                       gang_status(), gang_gpus(), gang_list(),
+ *                       gang_listed()
  *   fake GPUs           fakegpu_open(), fakegpu_run(), fakegpu_stat()
  *   members             struct gang_job: a member thread, or a member
  *                       process that imports the gang's handle, doing
@@ -333,6 +334,25 @@ static inline int gang_leave(int dev, int table, __u32 h)
 static inline int gang_kill(int dev, int table, __u32 h)
 {
 	return gang_ref_ioctl(dev, STRATA_GANG_IOC_KILL, table, h, NULL);
+}
+
+/* KILL_ID with every field as given (needs CAP_SYS_ADMIN). */
+static inline int gang_kill_id_raw(int dev, __u64 koid, __u32 flags,
+				   __u32 reserved)
+{
+	struct strata_gang_kill_id k = {
+		.koid = koid,
+		.flags = flags,
+		.reserved = reserved,
+	};
+
+	return sys_ioctl(dev, STRATA_GANG_IOC_KILL_ID, &k);
+}
+
+/* KILL_ID: abort the gang of koid @koid, no handle needed. */
+static inline int gang_kill_id(int dev, __u64 koid)
+{
+	return gang_kill_id_raw(dev, koid, 0, 0);
 }
 
 /* STEP with @flags; the result in @out (may be NULL). */

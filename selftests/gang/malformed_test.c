@@ -6,7 +6,8 @@
  * not zero, handle values that name nothing (never valid, closed, made up),
  * handles to objects of another type, revoked handles, bad table fds and
  * bad user pointers: each has its errno, and a refused call changes
- * nothing.  CREATE's own ranges are in create_test.c.
+ * nothing.  KILL_ID names a gang by koid: koid 0 is refused, and a koid of
+ * no live gang is -ENOENT.  CREATE's own ranges are in create_test.c.
  */
 #include "kselftest_harness.h"
 #include "common.h"
@@ -295,6 +296,45 @@ TEST_F(bad, set_out_of_range_is_einval_and_changes_nothing)
 	gang_untouched(_metadata, self);
 }
 
+TEST_F(bad, kill_id_with_unknown_flags_reserved_or_koid_zero_is_einval)
+{
+	__u64 koid = gang_koid(self->table, self->h);
+	int bit;
+
+	ASSERT_NE(0, koid);
+	for (bit = 0; bit < 32; bit++)
+		EXPECT_EQ(-EINVAL, gang_kill_id_raw(self->dev, koid, 1U << bit,
+						    0)) TH_LOG("flag bit %d", bit);
+	EXPECT_EQ(-EINVAL, gang_kill_id_raw(self->dev, koid, 0, 1));
+	EXPECT_EQ(-EINVAL, gang_kill_id_raw(self->dev, koid, 0, 0x80000000U));
+	EXPECT_EQ(-EINVAL, gang_kill_id_raw(self->dev, 0, 0, 0));
+	gang_untouched(_metadata, self);
+	EXPECT_EQ(0, gang_kill_id(self->dev, koid));
+}
+
+TEST_F(bad, kill_id_of_a_koid_that_names_no_live_gang_is_enoent)
+{
+	__u64 event_koid = gang_koid(self->table, self->event);
+	__u64 gone;
+	__u32 h;
+
+	/* another object's koid, koids never handed out */
+	ASSERT_NE(0, event_koid);
+	EXPECT_EQ(-ENOENT, gang_kill_id(self->dev, event_koid));
+	EXPECT_EQ(-ENOENT, gang_kill_id(self->dev, 1));
+	EXPECT_EQ(-ENOENT, gang_kill_id(self->dev, ~0ULL));
+	/* a gang whose record is gone */
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 1, 1, &h));
+	gone = gang_koid(self->table, h);
+	ASSERT_NE(0, gone);
+	ASSERT_EQ(0, strata_handle_close(self->table, h));
+	ASSERT_TRUE(GANG_WAIT_UNTIL(gang_listed(self->dev, gone, NULL) == 0,
+				    10000));
+	EXPECT_EQ(-ENOENT, gang_kill_id(self->dev, gone));
+	/* and nothing happened to the gang of the fixture */
+	gang_untouched(_metadata, self);
+}
+
 TEST_F(bad, info_with_nonzero_output_is_einval)
 {
 	struct strata_gang_query q;
@@ -360,6 +400,8 @@ TEST_F(bad, argument_at_a_bad_address_is_efault)
 	EXPECT_EQ(-EFAULT, sys_ioctl(self->dev, STRATA_GANG_IOC_INFO, hole));
 	EXPECT_EQ(-EFAULT, sys_ioctl(self->dev, STRATA_GANG_IOC_STATUS, hole));
 	EXPECT_EQ(-EFAULT, sys_ioctl(self->dev, STRATA_GANG_IOC_SET, NULL));
+	EXPECT_EQ(-EFAULT, sys_ioctl(self->dev, STRATA_GANG_IOC_KILL_ID,
+				     hole));
 	munmap(hole, 4096);
 	gang_untouched(_metadata, self);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * strata_gang selftests - members: JOIN, STEP, LEAVE, KILL, SET and INFO
- * through a gang's life, FORMING to DONE or ABORTED, and who may do what
+ * through a gang's life, FORMING to DONE or ABORTED, and who may do what;
+ * KILL_ID, the administrator's KILL by koid, ends a gang as KILL does
  */
 #include "kselftest_harness.h"
 #include "common.h"
@@ -404,6 +405,207 @@ TEST_F(member, kill_of_a_running_gang_frees_its_gpus)
 	EXPECT_EQ(GANG_NR_FAKE, gang_free_gpus(self->dev));
 	EXPECT_EQ(STRATA_GANG_ABORTED, gang_state(self->dev, self->table,
 						  self->h[0]));
+}
+
+/* Whether GPUS shows a GPU held by the gang of @koid. */
+static bool holds_a_gpu(int dev, __u64 koid)
+{
+	struct strata_gang_gpu gpus[STRATA_GANG_MAX_GPUS];
+	int n, i;
+
+	n = gang_gpus(dev, gpus, STRATA_GANG_MAX_GPUS);
+	for (i = 0; i < n; i++)
+		if (gpus[i].gang_koid == koid)
+			return true;
+	return false;
+}
+
+/*
+ * The test holds no handle to the gang it kills: its members, processes
+ * with handles of their own, do.
+ */
+TEST_F(member, kill_id_aborts_a_running_gang_and_admits_a_waiting_one)
+{
+	struct gang_job *w = &self->jobs[2];
+	struct strata_gang_status st0, st;
+	struct strata_gang_info info;
+	__u64 koid;
+	int i;
+
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 2, 3,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
+				    &self->h[0]));
+	koid = gang_koid(self->table, self->h[0]);
+	ASSERT_NE(0, koid);
+	for (i = 0; i < 2; i++) {
+		self->jobs[i].handle = self->h[0];
+		self->jobs[i].steps = 0;	/* until cancelled */
+		self->jobs[i].hold = true;	/* then wait for @stop */
+		self->jobs[i].kernel_us = 200;
+		ASSERT_EQ(0, gang_job_start_process(&self->jobs[i],
+						    self->table, self->h[0]));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(gang_job_wait_steps(&self->jobs[i], 1, LIVE_MS));
+	/* a waiter that needs more than the 2 GPUs left */
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 1, 4,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
+				    &self->h[1]));
+	w->handle = self->h[1];
+	w->steps = 0;
+	w->kernel_us = 200;
+	ASSERT_EQ(0, gang_job_start_thread(w, self->dev, self->table));
+	ASSERT_TRUE(gang_job_blocked_in_step(w, LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_QUEUED, gang_state(self->dev, self->table,
+						 self->h[1]));
+	gang_close_quiet(self->table, &self->h[0]);
+	ASSERT_EQ(1, gang_listed(self->dev, koid, &info));
+	ASSERT_EQ(STRATA_GANG_RUNNING, info.state);
+	ASSERT_EQ(0, gang_status(self->dev, &st0));
+
+	ASSERT_EQ(0, gang_kill_id(self->dev, koid));
+	ASSERT_EQ(1, gang_listed(self->dev, koid, &info));
+	EXPECT_EQ(STRATA_GANG_ABORTED, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_ADMIN, info.abort_reason);
+	EXPECT_EQ(0, info.gpu_mask);
+	EXPECT_EQ(0, info.nr_gpus);
+	EXPECT_FALSE(holds_a_gpu(self->dev, koid));
+	/* the members' STEP fails */
+	for (i = 0; i < 2; i++) {
+		ASSERT_TRUE(gang_job_wait_phase(&self->jobs[i],
+						GANG_JOB_HOLDING, LIVE_MS));
+		EXPECT_EQ(-ECANCELED, self->jobs[i].step_ret);
+	}
+	/* what it held lets the waiter in */
+	EXPECT_TRUE(gang_job_wait_steps(w, 1, LIVE_MS));
+	EXPECT_EQ(STRATA_GANG_RUNNING, gang_state(self->dev, self->table,
+						  self->h[1]));
+	EXPECT_EQ(GANG_NR_FAKE - 4, gang_free_gpus(self->dev));
+	ASSERT_EQ(0, gang_status(self->dev, &st));
+	EXPECT_EQ(st0.aborts + 1, st.aborts);
+	EXPECT_EQ(st0.admitted + 1, st.admitted);
+	/* still a record while its members are: ended already */
+	EXPECT_EQ(-EALREADY, gang_kill_id(self->dev, koid));
+
+	/* they LEAVE and end; the record goes with the last of them */
+	for (i = 0; i < 2; i++) {
+		GANG_STORE(&self->jobs[i].stop, 1);
+		ASSERT_EQ(0, gang_job_wait(&self->jobs[i], LIVE_MS));
+		EXPECT_EQ(0, self->jobs[i].leave_ret);
+		EXPECT_TRUE(WIFEXITED(self->jobs[i].exit_status) &&
+			    !WEXITSTATUS(self->jobs[i].exit_status));
+	}
+	EXPECT_TRUE(GANG_WAIT_UNTIL(gang_listed(self->dev, koid, NULL) == 0,
+				    LIVE_MS));
+	EXPECT_EQ(-ENOENT, gang_kill_id(self->dev, koid));
+	GANG_STORE(&w->stop, 1);
+	ASSERT_EQ(0, gang_job_wait(w, LIVE_MS));
+	EXPECT_EQ(0, w->leave_ret);
+	EXPECT_EQ(GANG_NR_FAKE, gang_free_gpus(self->dev));
+}
+
+TEST_F(member, kill_id_aborts_a_queued_gang_and_wakes_its_members)
+{
+	struct gang_job *b = &self->jobs[2];
+	struct strata_gang_status st0, st;
+	struct strata_gang_info info;
+	__u32 sig;
+	int i;
+
+	/* a blocker holds every GPU */
+	ASSERT_EQ(0, gang_create_ex(self->dev, self->table, 1, GANG_NR_FAKE,
+				    GANG_LONG_SLICE, STRATA_GANG_EXIT_ABORT, 0,
+				    &self->h[1]));
+	b->handle = self->h[1];
+	b->steps = 0;
+	b->kernel_us = 200;
+	ASSERT_EQ(0, gang_job_start_thread(b, self->dev, self->table));
+	ASSERT_TRUE(gang_job_wait_steps(b, 1, LIVE_MS));
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 2, 1, &self->h[0]));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, start(self, i, self->h[0], 1, false));
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(gang_job_blocked_in_step(&self->jobs[i], LIVE_MS));
+	ASSERT_EQ(STRATA_GANG_QUEUED, gang_state(self->dev, self->table,
+						 self->h[0]));
+	ASSERT_EQ(0, gang_status(self->dev, &st0));
+
+	ASSERT_EQ(0, gang_kill_id(self->dev,
+				  gang_koid(self->table, self->h[0])));
+	for (i = 0; i < 2; i++) {
+		ASSERT_TRUE(gang_job_wait_phase(&self->jobs[i],
+						GANG_JOB_HOLDING, LIVE_MS));
+		EXPECT_EQ(-ECANCELED, self->jobs[i].step_ret);
+		EXPECT_EQ(0, self->jobs[i].steps_done);
+	}
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[0], &info));
+	EXPECT_EQ(STRATA_GANG_ABORTED, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_ADMIN, info.abort_reason);
+	EXPECT_EQ(0, info.gpu_mask);
+	sig = gang_signals(self->table, self->h[0]);
+	EXPECT_TRUE(sig & STRATA_GANG_SIGNAL_ABORTED);
+	EXPECT_FALSE(sig & STRATA_GANG_SIGNAL_RUNNING);
+	ASSERT_EQ(0, gang_status(self->dev, &st));
+	EXPECT_EQ(st0.aborts + 1, st.aborts);
+	EXPECT_EQ(st0.queued - 1, st.queued);
+	/* the blocker goes on with every GPU */
+	EXPECT_EQ(STRATA_GANG_RUNNING, gang_state(self->dev, self->table,
+						  self->h[1]));
+	EXPECT_EQ(0, gang_free_gpus(self->dev));
+	i = GANG_LOAD(&b->steps_done);
+	EXPECT_TRUE(gang_job_wait_steps(b, i + 1, LIVE_MS));
+	/* ended once: by id or by handle, it is over already */
+	EXPECT_EQ(-EALREADY, gang_kill_id(self->dev,
+					  gang_koid(self->table, self->h[0])));
+	EXPECT_EQ(-EALREADY, gang_kill(self->dev, self->table, self->h[0]));
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[0], &info));
+	EXPECT_EQ(STRATA_GANG_ABORT_ADMIN, info.abort_reason);
+	GANG_STORE(&b->stop, 1);
+	ASSERT_EQ(0, gang_job_wait(b, LIVE_MS));
+	EXPECT_EQ(GANG_NR_FAKE, gang_free_gpus(self->dev));
+}
+
+TEST_F(member, kill_id_of_a_forming_gang_turns_later_joins_away)
+{
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 2, 1, &self->h[0]));
+	ASSERT_EQ(0, gang_kill_id(self->dev,
+				  gang_koid(self->table, self->h[0])));
+	EXPECT_EQ(STRATA_GANG_ABORTED, gang_state(self->dev, self->table,
+						  self->h[0]));
+	EXPECT_EQ(-ECANCELED, gang_join(self->dev, self->table, self->h[0],
+					NULL));
+}
+
+TEST_F(member, kill_id_of_an_ended_gang_is_ealready_and_changes_nothing)
+{
+	struct strata_gang_status st0, st;
+	struct strata_gang_info info;
+
+	/* DONE: its only member took a STEP and left */
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 1, 1, &self->h[0]));
+	ASSERT_EQ(0, start(self, 0, self->h[0], 1, false));
+	GANG_STORE(&self->jobs[0].stop, 1);
+	ASSERT_EQ(0, gang_job_wait(&self->jobs[0], LIVE_MS));
+	ASSERT_EQ(0, self->jobs[0].leave_ret);
+	ASSERT_EQ(STRATA_GANG_DONE, gang_state(self->dev, self->table,
+					       self->h[0]));
+	/* ABORTED by KILL */
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 1, 1, &self->h[1]));
+	ASSERT_EQ(0, gang_kill(self->dev, self->table, self->h[1]));
+	ASSERT_EQ(0, gang_status(self->dev, &st0));
+
+	EXPECT_EQ(-EALREADY, gang_kill_id(self->dev,
+					  gang_koid(self->table, self->h[0])));
+	EXPECT_EQ(-EALREADY, gang_kill_id(self->dev,
+					  gang_koid(self->table, self->h[1])));
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[0], &info));
+	EXPECT_EQ(STRATA_GANG_DONE, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_NONE, info.abort_reason);
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h[1], &info));
+	EXPECT_EQ(STRATA_GANG_ABORTED, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_KILLED, info.abort_reason);
+	ASSERT_EQ(0, gang_status(self->dev, &st));
+	EXPECT_EQ(st0.aborts, st.aborts);
 }
 
 TEST_F(member, closing_the_last_handle_aborts_an_unfinished_gang)

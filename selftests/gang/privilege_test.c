@@ -6,7 +6,9 @@
  * and raising a gang's priority need CAP_SYS_NICE, co-scheduling too
  * unless unpriv_cosched allows it, and a user without CAP_SYS_ADMIN has at
  * most user_max_gangs live gangs.  Handles are the authority: a gang
- * handle passed to an unprivileged process lets it join.
+ * handle passed to an unprivileged process lets it join.  The one call
+ * that needs no handle, KILL_ID, needs CAP_SYS_ADMIN, even for the
+ * caller's own gang.
  */
 #include "kselftest_harness.h"
 #include "common.h"
@@ -20,6 +22,7 @@ struct outcome {
 	__u32 uid;
 	int export_fd;		/* a gang handle file for the child */
 	int limit;		/* user_max_gangs in force */
+	__u64 koid;		/* a gang of root's */
 };
 
 FIXTURE(unpriv) {
@@ -329,6 +332,56 @@ TEST_F(unpriv, the_table_of_another_process_is_refused)
 	EXPECT_EQ(-EACCES, self->out->rets[1]);
 	EXPECT_EQ(STRATA_GANG_FORMING, gang_state(self->dev, self->table,
 						  self->h));
+}
+
+static int kill_by_id(void *arg)
+{
+	struct outcome *out = arg;
+	int dev, table, err;
+	__u32 h;
+
+	err = open_both(&dev, &table);
+	if (err)
+		return err;
+	/* root's gang, then its own, then a koid of nothing */
+	note(out, gang_kill_id(dev, out->koid));
+	err = gang_create(dev, table, 1, 1, &h);
+	if (err)
+		return 3;
+	note(out, gang_kill_id(dev, gang_koid(table, h)));
+	note(out, gang_state(dev, table, h));
+	note(out, gang_kill_id(dev, ~0ULL));
+	/* refused before the argument is even read */
+	note(out, gang_kill_id_raw(dev, 0, 1, 1));
+	note(out, sys_ioctl(dev, STRATA_GANG_IOC_KILL_ID, NULL));
+	return 0;
+}
+
+TEST_F(unpriv, kill_id_needs_cap_sys_admin)
+{
+	struct strata_gang_info info;
+	__u64 koid;
+
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 2, 1, &self->h));
+	koid = gang_koid(self->table, self->h);
+	ASSERT_NE(0, koid);
+	self->out->koid = koid;
+	ASSERT_EQ(0, gang_as_nobody(kill_by_id, self->out));
+	ASSERT_EQ(6, self->out->nr);
+	EXPECT_EQ(-EPERM, self->out->rets[0]);
+	EXPECT_EQ(-EPERM, self->out->rets[1]);
+	EXPECT_EQ(STRATA_GANG_FORMING, self->out->rets[2]);
+	EXPECT_EQ(-EPERM, self->out->rets[3]);
+	EXPECT_EQ(-EPERM, self->out->rets[4]);
+	EXPECT_EQ(-EPERM, self->out->rets[5]);
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h, &info));
+	EXPECT_EQ(STRATA_GANG_FORMING, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_NONE, info.abort_reason);
+	/* root may */
+	EXPECT_EQ(0, gang_kill_id(self->dev, koid));
+	ASSERT_EQ(0, gang_info(self->dev, self->table, self->h, &info));
+	EXPECT_EQ(STRATA_GANG_ABORTED, info.state);
+	EXPECT_EQ(STRATA_GANG_ABORT_ADMIN, info.abort_reason);
 }
 
 TEST_HARNESS_MAIN

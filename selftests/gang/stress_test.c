@@ -2,8 +2,9 @@
 /*
  * strata_gang selftests - concurrency stress
  *
- * Threads create, join, step, leave, kill, inspect, change and close
- * shared gangs at random for a few seconds.  Every call either succeeds or
+ * Threads create, join, step, leave, kill (by handle and by koid),
+ * inspect, change and close shared gangs at random for a few seconds; a
+ * kill by koid races the gang's end.  Every call either succeeds or
  * fails with one of the errors the ABI documents for that situation; when
  * it is over and every handle is closed, every GPU is free and no gang is
  * left.
@@ -17,13 +18,13 @@
 #define LIVE_MS		10000
 
 enum op {
-	OP_CREATE, OP_JOIN, OP_STEP, OP_LEAVE, OP_KILL, OP_CLOSE, OP_INFO,
-	OP_SET, OP_LIST, NR_OPS,
+	OP_CREATE, OP_JOIN, OP_STEP, OP_LEAVE, OP_KILL, OP_KILL_ID, OP_CLOSE,
+	OP_INFO, OP_SET, OP_LIST, NR_OPS,
 };
 
 static const char *const op_name[NR_OPS] = {
-	"create", "join", "step", "leave", "kill", "close", "info", "set",
-	"list",
+	"create", "join", "step", "leave", "kill", "killid", "close", "info",
+	"set", "list",
 };
 
 struct shared {
@@ -222,6 +223,20 @@ static void do_kill(struct worker *w)
 	ALLOWED(w, OP_KILL, err, -EALREADY, -EBADF);
 }
 
+/* A listed gang by koid, with no handle: it may be ending meanwhile. */
+static void do_kill_id(struct worker *w)
+{
+	struct strata_gang_info all[16];
+	int n, err;
+
+	n = gang_list(w->sh->dev, all, 16);
+	if (n <= 0)
+		return;
+	n = n < 16 ? n : 16;
+	err = gang_kill_id(w->sh->dev, all[rand_r(&w->seed) % n].koid);
+	ALLOWED(w, OP_KILL_ID, err, -EALREADY, -ENOENT);
+}
+
 static void do_close(struct worker *w)
 {
 	struct shared *sh = w->sh;
@@ -296,6 +311,7 @@ static void *work(void *arg)
 		case OP_STEP: do_step(w); break;
 		case OP_LEAVE: do_leave(w); break;
 		case OP_KILL: do_kill(w); break;
+		case OP_KILL_ID: do_kill_id(w); break;
 		case OP_CLOSE: do_close(w); break;
 		case OP_INFO: do_info(w); break;
 		case OP_SET: do_set(w); break;

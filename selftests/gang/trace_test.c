@@ -7,7 +7,7 @@
  * a strata_gang_preempt per preemption, whose counts agree with INFO; a
  * member killed under STRATA_GANG_EXIT_ABORT leaves a
  * strata_gang_member_exit with its pid and a strata_gang_abort with the
- * reason, as does a KILL.
+ * reason, as do a KILL and a KILL_ID.
  */
 #include <sys/mount.h>
 
@@ -209,6 +209,20 @@ TEST_F(trace, a_shrinking_death_is_traced_as_such)
 					   "action=shrink") == 1, LIVE_MS));
 	EXPECT_EQ(1, traced("strata_gang_member_exit", koid, pid));
 	EXPECT_EQ(0, traced("strata_gang_abort", koid, NULL));
+}
+
+TEST_F(trace, a_kill_by_id_is_traced_with_the_admin_reason)
+{
+	char reason[32];
+	__u64 koid;
+
+	ASSERT_EQ(0, gang_create(self->dev, self->table, 2, 1, &self->h[0]));
+	koid = gang_koid(self->table, self->h[0]);
+	ASSERT_EQ(0, gang_kill_id(self->dev, koid));
+	EXPECT_EQ(-EALREADY, gang_kill_id(self->dev, koid));
+	snprintf(reason, sizeof(reason), "reason=%u", STRATA_GANG_ABORT_ADMIN);
+	EXPECT_EQ(1, traced("strata_gang_abort", koid, reason));
+	EXPECT_EQ(1, traced("strata_gang_abort", koid, NULL));
 }
 
 TEST_HARNESS_MAIN

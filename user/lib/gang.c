@@ -88,6 +88,13 @@ int strata_gang_kill(int fd, int table, __u32 handle)
 	return gang_ref(fd, STRATA_GANG_IOC_KILL, table, handle, NULL);
 }
 
+int strata_gang_kill_id(int fd, __u64 koid)
+{
+	struct strata_gang_kill_id args = { .koid = koid };
+
+	return ioctl(fd, STRATA_GANG_IOC_KILL_ID, &args) < 0 ? -errno : 0;
+}
+
 int strata_gang_step(int fd, int table, __u32 handle, __u32 flags,
 		     struct strata_gang_step *out)
 {
@@ -215,6 +222,8 @@ const char *strata_gang_abort_reason_name(__u32 reason)
 		return "member died";
 	case STRATA_GANG_ABORT_NO_HANDLES:
 		return "no handles";
+	case STRATA_GANG_ABORT_ADMIN:
+		return "killed by admin";
 	default:
 		return "unknown";
 	}

@@ -178,6 +178,8 @@ int strata_gang_step(int fd, int table, __u32 handle, __u32 flags,
 int strata_gang_leave(int fd, int table, __u32 handle);
 /* Abort the gang (needs STRATA_RIGHT_DESTROY). */
 int strata_gang_kill(int fd, int table, __u32 handle);
+/* Abort the gang with koid @koid, handle or not (needs CAP_SYS_ADMIN). */
+int strata_gang_kill_id(int fd, __u64 koid);
 /*
  * Change what @mask (STRATA_GANG_SET_PRIORITY, STRATA_GANG_SET_SLICE)
  * names; the other value is ignored.

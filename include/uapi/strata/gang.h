@@ -22,8 +22,10 @@
  *             STEP (or are stopped, see STRATA_GANG_STOP), the GPUs go
  *             to the next gang and this one queues again.
  *   DONE      every member has LEFT; the GPUs are free.
- *   ABORTED   KILL, or a member died under STRATA_GANG_EXIT_ABORT; every
- *             member's STEP fails with -ECANCELED and the GPUs are free.
+ *   ABORTED   KILL or KILL_ID, a member died under
+ *             STRATA_GANG_EXIT_ABORT, or the last handle of an unfinished
+ *             gang was closed; every member's STEP fails with -ECANCELED
+ *             and the GPUs are free.
  *
  * A member is the thread that called JOIN.  A member that exits without
  * LEAVE has died: the gang is aborted, or shrunk (the member's GPUs are
@@ -112,6 +114,7 @@ enum strata_gang_abort_reason {
 	STRATA_GANG_ABORT_KILLED = 1,		/* STRATA_GANG_IOC_KILL */
 	STRATA_GANG_ABORT_MEMBER_DIED = 2,	/* under STRATA_GANG_EXIT_ABORT */
 	STRATA_GANG_ABORT_NO_HANDLES = 3,	/* last handle closed, unfinished */
+	STRATA_GANG_ABORT_ADMIN = 4,		/* STRATA_GANG_IOC_KILL_ID */
 };
 
 /**
@@ -431,6 +434,27 @@ struct strata_gang_status {
 				      struct strata_gang_query)
 #define STRATA_GANG_IOC_LIST	_IOWR(STRATA_GANG_IOC_MAGIC, 0x69,	\
 				      struct strata_gang_list)
+
+/**
+ * struct strata_gang_kill_id - STRATA_GANG_IOC_KILL_ID: abort a gang by
+ *	its koid, without a handle (needs CAP_SYS_ADMIN)
+ * @koid: the gang's koid, as STRATA_GANG_IOC_LIST reports it
+ * @flags: zero
+ * @reserved: zero
+ *
+ * The administrator's way to end a gang whose handles it does not hold,
+ * as kill(2) is for processes: the gang ends ABORTED with abort_reason
+ * STRATA_GANG_ABORT_ADMIN. -ENOENT when no live gang has that koid,
+ * -EALREADY when it has ended already.
+ */
+struct strata_gang_kill_id {
+	__u64 koid;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define STRATA_GANG_IOC_KILL_ID	_IOW(STRATA_GANG_IOC_MAGIC, 0x6a,	\
+				     struct strata_gang_kill_id)
 
 /*
  * The fake GPU: /dev/strata/gpuN, present when strata_gang is loaded
