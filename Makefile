@@ -24,6 +24,7 @@ export STRATA_CACHE
 $(STRATA_CACHE)/env.mk:
 	scripts/deps.sh
 
+VERSION	:= 0.4.0
 KVER	?= $(STRATA_KVER)
 KDIR	?= /usr/src/linux-headers-$(KVER)
 BUILD	:= $(CURDIR)/build
@@ -51,6 +52,11 @@ USER_OUT := $(BUILD)/user
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -D_GNU_SOURCE \
 	       -Iinclude/uapi -Iuser/lib -I$(LIBBPF_INC)
 BPF_LIBS := -lelf -lz -lzstd
+# Where make install puts things, compiled into stratad and stratactl.
+SYSCONFDIR ?= /etc
+DEFS	:= -DSTRATA_VERSION='"$(VERSION)"' \
+	   -DSTRATA_POLICY_DIR='"$(PREFIX)/lib/strata/bpf"' \
+	   -DSTRATA_CONFIG='"$(SYSCONFDIR)/strata/stratad.conf"'
 LIB_A	:= $(USER_OUT)/lib/libstrata.a
 LIB_SO	:= $(USER_OUT)/lib/libstrata.so
 
@@ -60,7 +66,7 @@ KMOD_SRCS := $(wildcard kmod/*/*.c kmod/*/*.h kmod/*/Kbuild include/strata/*.h \
 			include/uapi/strata/*.h) Kbuild
 
 .PHONY: all modules
-all: modules bpf user selftests
+all: modules bpf user selftests man
 
 modules: $(MODULES)
 
@@ -113,12 +119,17 @@ LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst user/lib/%.c,$(USER_OUT)/lib/%.o,$(LIB_SRCS))
 CTL_SRCS := $(wildcard user/stratactl/*.c)
 CTL	:= $(USER_OUT)/stratactl
+D_SRCS	:= $(wildcard user/stratad/*.c)
+DAEMON	:= $(USER_OUT)/stratad
+# The stratad <-> stratactl protocol, linked into both.
+COMMON_SRCS := $(wildcard user/common/*.c)
+COMMON_HDRS := $(wildcard user/common/*.h)
 
 EXAMPLES := $(patsubst user/examples/%.c,$(USER_OUT)/examples/%,\
 		$(wildcard user/examples/*.c))
 
 .PHONY: user
-user: $(LIB_A) $(LIB_SO) $(CTL) $(EXAMPLES)
+user: $(LIB_A) $(LIB_SO) $(CTL) $(DAEMON) $(EXAMPLES)
 
 $(USER_OUT)/examples/%: user/examples/%.c $(LIB_A)
 	$(Q)mkdir -p $(@D)
@@ -136,10 +147,31 @@ $(LIB_A): $(LIB_OBJS)
 $(LIB_SO): $(LIB_OBJS)
 	$(Q)$(CC) -shared -Wl,-soname,libstrata.so.0 -o $@ $^
 
-$(CTL): $(CTL_SRCS) $(wildcard user/stratactl/*.h) $(LIB_A)
+$(CTL): $(CTL_SRCS) $(COMMON_SRCS) $(COMMON_HDRS) $(wildcard user/stratactl/*.h) $(LIB_A)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRCS) $(LIB_A) \
-		$(shell pkg-config --cflags --libs json-c)
+	$(Q)$(CC) $(USER_CFLAGS) $(DEFS) -Iuser/common -o $@ $(CTL_SRCS) \
+		$(COMMON_SRCS) $(LIB_A) $(shell pkg-config --cflags --libs json-c)
+
+$(DAEMON): $(D_SRCS) $(COMMON_SRCS) $(COMMON_HDRS) $(wildcard user/stratad/*.h) $(LIB_A)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) $(DEFS) -Iuser/common -o $@ $(D_SRCS) \
+		$(COMMON_SRCS) $(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
+		$(shell pkg-config --cflags --libs json-c inih libkmod libsystemd)
+
+# ---- man pages ---------------------------------------------------------------
+#
+# Documentation/man/PAGE.SECTION.rst -> build/man/PAGE.SECTION (rst2man).
+
+MAN_OUT	:= $(BUILD)/man
+MAN_SRCS := $(wildcard Documentation/man/*.rst)
+MANS	:= $(patsubst Documentation/man/%.rst,$(MAN_OUT)/%,$(MAN_SRCS))
+
+.PHONY: man
+man: $(MANS)
+
+$(MAN_OUT)/%: Documentation/man/%.rst
+	$(Q)mkdir -p $(@D)
+	$(Q)rst2man --halt=warning $< > $@.tmp && mv $@.tmp $@
 
 # ---- selftests -------------------------------------------------------------
 
@@ -160,6 +192,16 @@ $(TEST_OUT)/%: selftests/%.c $(wildcard selftests/*/*.h selftests/*.h) \
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
 		-lpthread -lm
+
+# The stratad and stratactl tests also speak the daemon's protocol
+# (user/common/ipc.c) and read JSON.
+$(TEST_OUT)/user/%_test: selftests/user/%_test.c $(wildcard selftests/*/*.h \
+		selftests/*.h user/common/*.[ch]) $(LIB_A)
+	$(Q)mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(TEST_CFLAGS) $(DEFS) -Iuser/common -o $@ $< user/common/ipc.c \
+		$(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
+		$(shell pkg-config --cflags --libs json-c) -lpthread -lm
 
 # ---- running things in the test VM ------------------------------------------
 
@@ -195,16 +237,49 @@ checkpatch:
 # ---- install and clean -----------------------------------------------------
 
 .PHONY: install clean
+#
+# PREFIX (/usr/local) for programs, libraries, headers, man pages and BPF
+# objects; SYSCONFDIR (/etc) for the configuration, never overwritten;
+# the systemd unit, the bash completion and the DKMS source tree
+# (/usr/src/strata-VERSION) in the places those tools look; the modules
+# in /lib/modules/KVER/updates/strata for the kernel they were built for
+# (KDIR); DESTDIR in front of every path, for staging.
+SBINDIR	:= $(PREFIX)/sbin
+LIBDIR	:= $(PREFIX)/lib
+MANDIR	:= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+COMPDIR	?= $(PREFIX)/share/bash-completion/completions
+DKMSDIR	:= /usr/src/strata-$(VERSION)
+SUBST	:= sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g' \
+	       -e 's|@SBINDIR@|$(SBINDIR)|g'
+
 install: all
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=updates/strata modules_install
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/strata \
 		include/uapi/strata/*.h user/lib/strata.h
-	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/lib $(LIB_A)
-	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libstrata.so.0
-	ln -sf libstrata.so.0 $(DESTDIR)$(PREFIX)/lib/libstrata.so
-	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/sbin $(CTL)
-	install -D -m 0755 -t $(DESTDIR)$(PREFIX)/lib/strata $(BPF_LOADERS)
+	install -D -m 0644 -t $(DESTDIR)$(LIBDIR) $(LIB_A)
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libstrata.so.0
+	ln -sf libstrata.so.0 $(DESTDIR)$(LIBDIR)/libstrata.so
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(SUBST) packaging/libstrata.pc.in | grep -v '^#' \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/libstrata.pc
+	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) $(CTL) $(DAEMON)
+	install -D -m 0755 -t $(DESTDIR)$(LIBDIR)/strata $(BPF_LOADERS)
+	install -D -m 0644 -t $(DESTDIR)$(LIBDIR)/strata/bpf $(BPF_OBJS)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(filter %.8,$(MANS))
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(filter %.5,$(MANS))
+	install -d $(DESTDIR)$(UNITDIR)
+	$(SUBST) packaging/stratad.service.in > $(DESTDIR)$(UNITDIR)/stratad.service
+	install -D -m 0644 packaging/stratactl.bash $(DESTDIR)$(COMPDIR)/stratactl
+	[ -e $(DESTDIR)$(SYSCONFDIR)/strata/stratad.conf ] || \
+		install -D -m 0644 packaging/stratad.conf \
+			$(DESTDIR)$(SYSCONFDIR)/strata/stratad.conf
+	install -d $(DESTDIR)$(DKMSDIR)
+	cp -r Kbuild kmod include $(DESTDIR)$(DKMSDIR)/
+	find $(DESTDIR)$(DKMSDIR) \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
+		-o -name '.*.cmd' -o -name 'modules.order' \) -delete
+	$(SUBST) packaging/dkms.conf.in > $(DESTDIR)$(DKMSDIR)/dkms.conf
 
 clean:
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -44,12 +44,14 @@ apt_install()
 		die "apt-get install ${missing[*]} failed"
 }
 
-# Build tools, QEMU, libraries of the user-space tools, gnuplot for the
-# benchmark plots (scripts/plot-tier).
+# Build tools, QEMU, libraries of the user-space tools (libkmod: stratad
+# loads modules), gnuplot for the benchmark plots (scripts/plot-tier),
+# docutils' rst2man for the man pages.
 apt_install \
 	make gcc libc6-dev pkg-config git perl xz-utils cpio rsync file \
 	clang-19 llvm-19 lld-19 dwarves libelf-dev zlib1g-dev libzstd-dev \
-	libcap-dev libinih-dev libjson-c-dev libsystemd-dev \
+	libcap-dev libinih-dev libjson-c-dev libsystemd-dev libkmod-dev \
+	python3-docutils \
 	flex bison bc libssl-dev \
 	qemu-system-x86 busybox-static kmod udev procps \
 	python3 python3-venv python3-pip linux-source-6.12 gnuplot-nox

@@ -59,7 +59,8 @@ static const struct kernel_param_ops strata_uint_param_ops = {
 /*
  * STRATA_UINT_PARAM() - define unsigned int @_var, the parameter @_name,
  * default @_def, range @_min..@_max, @_changed called after a change
- * (NULL: nothing), described by @_desc (the range and default are added).
+ * (NULL: nothing), described by @_desc (the range and default are added);
+ * modinfo reports its type as uint, which stratad checks values against.
  */
 #define STRATA_UINT_PARAM(_name, _var, _def, _min, _max, _changed, _desc) \
 	unsigned int _var = _def;					\
@@ -71,6 +72,7 @@ static const struct kernel_param_ops strata_uint_param_ops = {
 	};								\
 	module_param_cb(_name, &strata_uint_param_ops, &_var##_param,	\
 			0644);						\
+	__MODULE_PARM_TYPE(_name, "uint");				\
 	MODULE_PARM_DESC(_name, _desc " (" #_min "-" #_max		\
 			 ", default " #_def ")")
 

@@ -10,6 +10,16 @@
 #define CAP_SYSFS "/sys/class/misc/strata_cap/"
 #define CAP_PARAMS "/sys/module/strata_cap/parameters/"
 
+static const char cap_help[] =
+"Usage: stratactl [-j|-p] cap COMMAND\n"
+"\n"
+"  stat      strata_cap's live counters (tables, handles, objects,\n"
+"            messages) and its limits (module parameters)\n"
+"  help      this help\n"
+"\n"
+"Needs no privilege.  Exit status: 0 success, 1 failure, 2 bad usage,\n"
+"3 strata_cap not loaded.\n";
+
 static int cap_stat(int argc, char **argv)
 {
 	static const struct {
@@ -31,6 +41,8 @@ static int cap_stat(int argc, char **argv)
 	long v;
 	int err;
 
+	if (cmd_help(argc, argv, cap_help))
+		return STRATACTL_OK;
 	if (argc) {
 		err_msg("'cap stat' takes no arguments");
 		return STRATACTL_USAGE;
@@ -67,5 +79,5 @@ static const struct cmd cap_cmds[] = {
 
 int do_cap(int argc, char **argv)
 {
-	return cmd_dispatch("cap", cap_cmds, argc, argv);
+	return cmd_dispatch("cap", cap_cmds, cap_help, argc, argv);
 }

@@ -7,12 +7,13 @@
  *   gang status          the scheduler: mode, policy, free GPUs and CPUs
  *   gang create ... -- CMD [ARGS]
  *                        create a gang and run CMD as each of its members
+ *   gang kill KOID       abort a gang by its koid (gang_kill.c)
  *   gpu list             every GPU, the gang holding it, its counters
  *
  * Everything goes through libstrata's gang calls on /dev/strata/gang.
- * There is no call that names a gang by koid: list and show read every
- * gang (LIST), which anyone who can open the device may do, and nothing
- * here can act on a gang it did not create (no "gang kill KOID").
+ * list and show read every gang (LIST), which anyone who can open the
+ * device may do; only kill acts on a gang this stratactl did not create,
+ * through stratad or as root.
  * JSON output keeps the units of the uapi (ns); the text output converts
  * them to seconds and microseconds.
  */
@@ -53,12 +54,15 @@ static const char gang_help[] =
 "  create --members N --gpus-per-member G [OPTIONS] -- CMD [ARGS]\n"
 "                            create a gang, run CMD as each member, wait;\n"
 "                            'stratactl gang create --help' for the options\n"
+"  kill KOID                 abort a gang (through stratad when it runs,\n"
+"                            else directly, as root)\n"
 "  help                      this help\n"
 "\n"
 "KOID: a gang's koid, as 'gang list' shows it.  MEMBERS in 'list' is\n"
 "joined/alive/total, GPUS is held/needed, SKEW-US is last/max co-start skew.\n"
 "list, show and status need no privilege beyond opening /dev/strata/gang.\n"
-"Exit status: 0 success, 1 failure, 2 bad usage, 3 strata_gang not loaded;\n"
+"Exit status: 0 success, 1 failure, 2 bad usage, 3 strata_gang not loaded,\n"
+"5 stratad refused (kill);\n"
 "create: 0 when the gang ended DONE, 1 otherwise.\n";
 
 static const char create_help[] =
@@ -127,7 +131,7 @@ static int gang_not_loaded(void)
 }
 
 /* Open STRATA_GANG_DEV into @fd; STRATACTL_OK or an exit code (said why). */
-static int gang_dev_open(int *fd)
+int gang_dev_open(int *fd)
 {
 	int ret;
 
@@ -1296,6 +1300,7 @@ static const struct cmd gang_cmds[] = {
 	{ "show", gang_show },
 	{ "status", gang_status },
 	{ "create", gang_create },
+	{ "kill", gang_kill },
 	{ NULL, NULL },
 };
 
@@ -1306,22 +1311,10 @@ static const struct cmd gpu_cmds[] = {
 
 int do_gang(int argc, char **argv)
 {
-	if (argc == 1 && (!strcmp(argv[0], "help") ||
-			  !strcmp(argv[0], "--help") ||
-			  !strcmp(argv[0], "-h"))) {
-		fputs(gang_help, stdout);
-		return STRATACTL_OK;
-	}
-	return cmd_dispatch("gang", gang_cmds, argc, argv);
+	return cmd_dispatch("gang", gang_cmds, gang_help, argc, argv);
 }
 
 int do_gpu(int argc, char **argv)
 {
-	if (argc == 1 && (!strcmp(argv[0], "help") ||
-			  !strcmp(argv[0], "--help") ||
-			  !strcmp(argv[0], "-h"))) {
-		fputs(gpu_help, stdout);
-		return STRATACTL_OK;
-	}
-	return cmd_dispatch("gpu", gpu_cmds, argc, argv);
+	return cmd_dispatch("gpu", gpu_cmds, gpu_help, argc, argv);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc.h"
 #include "stratactl.h"
 
 bool json_output;
@@ -18,8 +19,14 @@ bool pretty_output;
 static const char usage_text[] =
 "Usage: stratactl [OPTIONS] OBJECT COMMAND [ARGS]\n"
 "\n"
-"OBJECT := { status | cap | sandbox | tier | gang | gpu }\n"
-"  status            which strata modules are loaded, with BTF or not\n"
+"OBJECT := { status | module | policy | cap | sandbox | tier | gang | gpu }\n"
+"  status            modules loaded, with BTF or not; is stratad running\n"
+"  module list       the strata modules: state, users, parameters\n"
+"  module load|unload\n"
+"                    load or unload a module (through stratad)\n"
+"  policy list       BPF policies attached, their links\n"
+"  policy attach|detach\n"
+"                    attach or detach a policy (through stratad)\n"
 "  cap stat          live handle tables, handles and objects; limits\n"
 "  sandbox show      capability mode: programs loaded, refusals\n"
 "  sandbox run       run a program in capability mode with handles\n"
@@ -32,19 +39,30 @@ static const char usage_text[] =
 "  gang list|show    GPU gangs: state, members, GPUs, counters\n"
 "  gang status       the gang scheduler: mode, policy, free GPUs and CPUs\n"
 "  gang create       create a gang and run a command as each member\n"
+"  gang kill         abort a gang by its koid\n"
 "  gpu list          the GPUs strata_gang hands out, and who holds them\n"
+"'stratactl OBJECT --help' describes an object's commands.\n"
 "\n"
 "OPTIONS:\n"
 "  -j, --json        JSON output\n"
 "  -p, --pretty      pretty-printed JSON output (implies -j)\n"
+"  -s, --socket PATH stratad's socket (default: $STRATA_SOCKET, else\n"
+"                    " STRATAD_SOCKET ")\n"
 "  -h, --help        this help\n"
 "\n"
+"module load|unload and policy attach|detach need stratad.  tier add,\n"
+"remove, set and gang kill go through stratad when it runs (root or its\n"
+"admin_group), and are done directly (as root) when it does not.\n"
+"\n"
 "Exit status: 0 success, 1 failure, 2 bad usage, 3 module or programs\n"
-"not loaded; sandbox run: the program's own once it runs; gang create:\n"
-"0 when the gang ended DONE, else 1.\n";
+"not loaded, 4 stratad is needed and not running, 5 stratad refused\n"
+"(not root, not in its admin_group); sandbox run: the program's own once\n"
+"it runs; gang create: 0 when the gang ended DONE, else 1.\n";
 
 static const struct cmd objects[] = {
 	{ "status", do_status },
+	{ "module", do_module },
+	{ "policy", do_policy },
 	{ "cap", do_cap },
 	{ "sandbox", do_sandbox },
 	{ "tier", do_tier },
@@ -93,12 +111,27 @@ int read_sysfs_long(const char *path, long *val)
 	return ret;
 }
 
-/* Run the command named by argv[0] from @cmds; "help" lists them. */
-int cmd_dispatch(const char *object, const struct cmd *cmds, int argc,
-		 char **argv)
+bool cmd_help(int argc, char **argv, const char *help)
+{
+	if (argc == 1 && (!strcmp(argv[0], "--help") ||
+			  !strcmp(argv[0], "-h"))) {
+		fputs(help, stdout);
+		return true;
+	}
+	return false;
+}
+
+int cmd_dispatch(const char *object, const struct cmd *cmds, const char *help,
+		 int argc, char **argv)
 {
 	const struct cmd *c;
 
+	if (argc == 1 && (!strcmp(argv[0], "help") ||
+			  !strcmp(argv[0], "--help") ||
+			  !strcmp(argv[0], "-h"))) {
+		fputs(help, stdout);
+		return STRATACTL_OK;
+	}
 	if (argc < 1) {
 		err_msg("'%s' needs a command; try 'stratactl %s help'",
 			object, object);
@@ -107,13 +140,6 @@ int cmd_dispatch(const char *object, const struct cmd *cmds, int argc,
 	for (c = cmds; c->name; c++)
 		if (!strcmp(argv[0], c->name))
 			return c->func(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "help")) {
-		printf("Commands of '%s':", object);
-		for (c = cmds; c->name; c++)
-			printf(" %s", c->name);
-		putchar('\n');
-		return STRATACTL_OK;
-	}
 	err_msg("unknown command '%s %s'; try 'stratactl %s help'", object,
 		argv[0], object);
 	return STRATACTL_USAGE;
@@ -124,13 +150,17 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *env = getenv("STRATA_SOCKET");
 	const struct cmd *c;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+	if (env && *env)
+		daemon_socket = env;
+	while ((opt = getopt_long(argc, argv, "+jps:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json_output = true;
@@ -138,6 +168,13 @@ int main(int argc, char **argv)
 		case 'p':
 			json_output = true;
 			pretty_output = true;
+			break;
+		case 's':
+			if (!*optarg) {
+				err_msg("-s takes the path of stratad's socket");
+				return STRATACTL_USAGE;
+			}
+			daemon_socket = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -152,6 +189,10 @@ int main(int argc, char **argv)
 	if (argc < 1) {
 		fputs(usage_text, stderr);
 		return STRATACTL_USAGE;
+	}
+	if (!strcmp(argv[0], "help")) {
+		fputs(usage_text, stdout);
+		return STRATACTL_OK;
 	}
 	for (c = objects; c->name; c++)
 		if (!strcmp(argv[0], c->name))

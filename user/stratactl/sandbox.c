@@ -645,6 +645,20 @@ static int sandbox_run(int argc, char **argv)
 	return STRATACTL_ERR;
 }
 
+static const char sandbox_help[] =
+"Usage: stratactl [-j|-p] sandbox COMMAND [ARGS]\n"
+"\n"
+"  show                      are the capability-mode programs loaded; how\n"
+"                            many calls each rule refused; the last ones\n"
+"  run [--vmo NAME=SIZE]... [--keep-fd N]... [--] CMD [ARGS]\n"
+"                            run CMD in capability mode with a handle table\n"
+"                            of its own; 'sandbox run --help' for more\n"
+"  help                      this help\n"
+"\n"
+"show needs root (the pins are root's).  Exit status: 0 success,\n"
+"1 failure, 2 bad usage, 3 strata_cap or the programs not loaded;\n"
+"run: CMD's own once it runs.\n";
+
 static const struct cmd sandbox_cmds[] = {
 	{ "show", sandbox_show },
 	{ "run", sandbox_run },
@@ -653,5 +667,6 @@ static const struct cmd sandbox_cmds[] = {
 
 int do_sandbox(int argc, char **argv)
 {
-	return cmd_dispatch("sandbox", sandbox_cmds, argc, argv);
+	return cmd_dispatch("sandbox", sandbox_cmds, sandbox_help, argc,
+			    argv);
 }

@@ -13,7 +13,8 @@
  *
  * Everything but set and get goes through libstrata's tier calls on
  * /dev/strata/tier; set and get read and write the module parameters in
- * sysfs.  JSON output keeps the units of the uapi (pages, bytes, ns); the
+ * sysfs.  add, remove and set go through stratad instead when it runs
+ * (tier.add, tier.remove, tier.set), so that its admin_group may use them.  JSON output keeps the units of the uapi (pages, bytes, ns); the
  * text output converts them to MiB and ms.
  */
 #include <ctype.h>
@@ -43,7 +44,8 @@
 #define NOT_LOADED_HINT	"load it with 'modprobe strata_tier' (or, from a " \
 			"build tree, 'insmod kmod/tier/strata_tier.ko')"
 #define SHOW_HINT	"see 'stratactl tier show'"
-#define ROOT_HINT	"changing strata_tier needs CAP_SYS_ADMIN (run as root)"
+#define ROOT_HINT	"changing strata_tier needs CAP_SYS_ADMIN (run as root)" \
+			"; or start stratad and be in its admin_group"
 
 static const char tier_help[] =
 "Usage: stratactl [-j|-p] tier COMMAND [ARGS]\n"
@@ -65,8 +67,10 @@ static const char tier_help[] =
 "SIZE: bytes, or a number with K, M, G or T (powers of 1024); none or\n"
 "unlimited.  KEY: scan_min_ms, scan_max_ms, hot_rounds, cold_rounds,\n"
 "rate_limit_mbps, fast_reserve_pct, thp_split, max_regs.\n"
-"show, get and top need no privilege; the other commands need root.\n"
-"Exit status: 0 success, 1 failure, 2 bad usage, 3 strata_tier not loaded.\n";
+"show, get and top need no privilege.  add, remove and set go through\n"
+"stratad when it runs (root or its admin_group), else need root, as quota\n"
+"and nodes do.  Exit status: 0 success, 1 failure, 2 bad usage,\n"
+"3 strata_tier not loaded, 5 stratad refused.\n";
 
 static bool want_help(int argc, char **argv)
 {
@@ -777,6 +781,65 @@ static int add_fail(int err, pid_t pid, const char *cgroup)
 	return STRATACTL_ERR;
 }
 
+/* tier.add; *@id gets the registration's id.  An exit code. */
+static int add_by_daemon(pid_t pid, const char *cgroup, __u64 quota,
+			 __u32 *id)
+{
+	struct json_object *req, *reply, *v;
+	char path[PATH_MAX];
+	int ret;
+
+	req = daemon_req("tier.add");
+	if (cgroup) {
+		/* stratad's working directory is not ours */
+		if (!realpath(cgroup, path)) {
+			err_msg("cannot register cgroup %s: %s", cgroup,
+				strerror(errno));
+			json_object_put(req);
+			return STRATACTL_ERR;
+		}
+		json_object_object_add(req, "cgroup",
+				       json_object_new_string(path));
+	} else {
+		json_object_object_add(req, "pid", json_object_new_int64(pid));
+	}
+	if (quota != STRATA_TIER_QUOTA_NONE)
+		json_object_object_add(req, "quota",
+				       json_object_new_uint64(quota));
+	ret = daemon_request(req, &reply);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(reply, "id", &v) ||
+	    parse_id(json_object_get_string(v), id)) {
+		err_msg("stratad registered it but its reply has no id; "
+			SHOW_HINT);
+		ret = STRATACTL_ERR;
+	}
+	json_object_put(reply);
+	return ret;
+}
+
+/*
+ * tier.remove or tier.set: @key with @val1 (consumed), and @key2 with the
+ * string @val2 unless @key2 is NULL.  An exit code.
+ */
+static int change_by_daemon(const char *cmd, const char *key,
+			    struct json_object *val1, const char *key2,
+			    const char *val2)
+{
+	struct json_object *req, *reply;
+	int ret;
+
+	req = daemon_req(cmd);
+	json_object_object_add(req, key, val1);
+	if (key2)
+		json_object_object_add(req, key2,
+				       json_object_new_string(val2));
+	ret = daemon_request(req, &reply);
+	json_object_put(reply);
+	return ret;
+}
+
 static int tier_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -848,6 +911,18 @@ static int tier_add(int argc, char **argv)
 		}
 	}
 
+	if (!module_loaded(TIER_MODULE))
+		return tier_not_loaded();
+	ret = daemon_use();
+	if (ret < 0)
+		return -ret;
+	if (ret) {
+		ret = add_by_daemon(pid, cgroup, quota, &id);
+		if (ret)
+			return ret;
+		goto out;
+	}
+
 	ret = tier_dev_open(&fd);
 	if (ret)
 		return ret;
@@ -858,6 +933,7 @@ static int tier_add(int argc, char **argv)
 	close(fd);
 	if (err)
 		return add_fail(err, pid, cgroup);
+out:
 	if (json_output) {
 		struct json_object *o = json_object_new_object();
 
@@ -884,6 +960,14 @@ static int tier_remove(int argc, char **argv)
 	}
 	if (parse_id_arg(argv[0], &id))
 		return STRATACTL_USAGE;
+	if (!module_loaded(TIER_MODULE))
+		return tier_not_loaded();
+	ret = daemon_use();
+	if (ret < 0)
+		return -ret;
+	if (ret)
+		return change_by_daemon("tier.remove", "id",
+					json_object_new_int64(id), NULL, NULL);
 	ret = tier_dev_open(&fd);
 	if (ret)
 		return ret;
@@ -1156,6 +1240,17 @@ static int tier_set(int argc, char **argv)
 		return STRATACTL_USAGE;
 	if (!module_loaded(TIER_MODULE))
 		return tier_not_loaded();
+	err = daemon_use();
+	if (err < 0)
+		return -err;
+	if (err) {
+		err = change_by_daemon("tier.set", "key",
+				       json_object_new_string(p->name),
+				       "value", val);
+		if (err)
+			return err;
+		goto check;
+	}
 
 	err = param_write(p, val);
 	if (err == -EACCES || err == -EPERM) {
@@ -1173,6 +1268,7 @@ static int tier_set(int argc, char **argv)
 		err_msg("cannot write %s: %s", path, strerror(-err));
 		return STRATACTL_ERR;
 	}
+check:
 	if (!read_sysfs_long(TIER_PARAMS "scan_min_ms", &lo) &&
 	    !read_sysfs_long(TIER_PARAMS "scan_max_ms", &hi) && lo > hi)
 		err_msg("note: scan_min_ms (%ld) is above scan_max_ms (%ld): "
@@ -1485,11 +1581,5 @@ static const struct cmd tier_cmds[] = {
 
 int do_tier(int argc, char **argv)
 {
-	if (argc == 1 && (!strcmp(argv[0], "help") ||
-			  !strcmp(argv[0], "--help") ||
-			  !strcmp(argv[0], "-h"))) {
-		fputs(tier_help, stdout);
-		return STRATACTL_OK;
-	}
-	return cmd_dispatch("tier", tier_cmds, argc, argv);
+	return cmd_dispatch("tier", tier_cmds, tier_help, argc, argv);
 }
