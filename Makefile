@@ -250,6 +250,8 @@ MANDIR	:= $(PREFIX)/share/man
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 DKMSDIR	:= /usr/src/strata-$(VERSION)
+DKMS_SRCS := Kbuild $(filter-out %.mod.c,$(wildcard kmod/*/Kbuild kmod/*/*.[ch] \
+		include/strata/*.h include/uapi/strata/*.h))
 SUBST	:= sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g' \
 	       -e 's|@SBINDIR@|$(SBINDIR)|g'
 
@@ -275,10 +277,9 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/strata/stratad.conf ] || \
 		install -D -m 0644 packaging/stratad.conf \
 			$(DESTDIR)$(SYSCONFDIR)/strata/stratad.conf
-	install -d $(DESTDIR)$(DKMSDIR)
-	cp -r Kbuild kmod include $(DESTDIR)$(DKMSDIR)/
-	find $(DESTDIR)$(DKMSDIR) \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
-		-o -name '.*.cmd' -o -name 'modules.order' \) -delete
+	for f in $(DKMS_SRCS); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMSDIR)/$$f || exit 1; \
+	done
 	$(SUBST) packaging/dkms.conf.in > $(DESTDIR)$(DKMSDIR)/dkms.conf
 
 clean:
