@@ -243,7 +243,8 @@ checkpatch:
 # the systemd unit, the bash completion and the DKMS source tree
 # (/usr/src/strata-VERSION) in the places those tools look; the modules
 # in /lib/modules/KVER/updates/strata for the kernel they were built for
-# (KDIR); DESTDIR in front of every path, for staging.
+# (KDIR), unless DKMS=1 (then DKMS builds and installs them, and two
+# copies would leave depmod to choose); DESTDIR in front of every path.
 SBINDIR	:= $(PREFIX)/sbin
 LIBDIR	:= $(PREFIX)/lib
 MANDIR	:= $(PREFIX)/share/man
@@ -256,8 +257,10 @@ SUBST	:= sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g' \
 	       -e 's|@SBINDIR@|$(SBINDIR)|g'
 
 install: all
+ifneq ($(DKMS),1)
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=updates/strata modules_install
+endif
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/strata \
 		include/uapi/strata/*.h user/lib/strata.h
 	install -D -m 0644 -t $(DESTDIR)$(LIBDIR) $(LIB_A)

@@ -101,6 +101,47 @@ static int call_as(const struct ud *d, const struct run_as *as,
 	return -WEXITSTATUS(status);
 }
 
+/* The quota given to the registrations root makes here. */
+#define TIER_QUOTA	(64ULL << 20)
+
+/* Register process @pid directly, as root. */
+static int tier_register(pid_t pid, __u64 quota, __u32 *id)
+{
+	int fd = strata_tier_open(), err;
+
+	if (fd < 0)
+		return fd;
+	err = strata_tier_register_pid(fd, pid, quota, id);
+	close(fd);
+	return err;
+}
+
+/* The quota of registration @id, or 1 when STATS fails. */
+static __u64 tier_quota_of(__u32 id)
+{
+	struct strata_tier_stats st;
+	int fd = strata_tier_open(), err;
+
+	if (fd < 0)
+		return 1;
+	err = strata_tier_stats(fd, id, &st);
+	close(fd);
+	return err ? 1 : st.fast_quota;
+}
+
+/* INFO's flags, or 0 when it fails. */
+static __u32 tier_flags(void)
+{
+	struct strata_tier_info info;
+	int fd = strata_tier_open(), err;
+
+	if (fd < 0)
+		return 0;
+	err = strata_tier_info(fd, &info, NULL, 0);
+	close(fd);
+	return err ? 0 : info.flags;
+}
+
 TEST_F_TIMEOUT(access, anyone_may_read, 180)
 {
 	struct ud *d = &self->d;
@@ -143,9 +184,10 @@ TEST_F_TIMEOUT(access, others_get_exit_5_and_eperm_for_every_change, 240)
 	struct run_as as = client(self, false);
 	struct run *r = run_new();
 	struct ud_gang g;
-	char pid[16], koid[32], req[128];
+	char pid[16], koid[32], req[128], idstr[16];
 	long scan_max;
 	int pins;
+	__u32 id;
 
 	ASSERT_NE(NULL, r);
 	self->sleeper = sleeper_start();
@@ -169,12 +211,40 @@ TEST_F_TIMEOUT(access, others_get_exit_5_and_eperm_for_every_change, 240)
 	EXPECT_EQ(5, CTL_AS(r, &as, d, "tier", "set", "scan_max_ms", "1234"));
 	EXPECT_EQ(scan_max, mod_param_long("strata_tier", "scan_max_ms"));
 
+	/* quota and nodes, on a registration root made */
+	ASSERT_EQ(0, tier_register(self->sleeper, TIER_QUOTA, &id));
+	snprintf(idstr, sizeof(idstr), "%u", id);
+	EXPECT_EQ(5, CTL_AS(r, &as, d, "tier", "quota", idstr, "1G"))
+		TH_LOG("%s", r->err);
+	EXPECT_NE(NULL, strstr(r->err, "admin_group")) TH_LOG("%s", r->err);
+	EXPECT_EQ(TIER_QUOTA, tier_quota_of(id));
+	EXPECT_EQ(5, CTL_AS(r, &as, d, "tier", "nodes", "--fast", "0",
+			    "--slow", ""));
+	EXPECT_FALSE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	ASSERT_EQ(0, CTL(r, d, "tier", "nodes", "--fast", "0", "--slow", "1"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(5, CTL_AS(r, &as, d, "tier", "nodes", "auto"));
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	ASSERT_EQ(0, CTL(r, d, "tier", "nodes", "auto")) TH_LOG("%s", r->err);
+	EXPECT_FALSE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+
 	/* the protocol's own answer is EPERM, whatever the command */
 	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"module.load\","
 					   "\"name\":\"strata_gang\"}"));
 	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"reload\"}"));
 	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"tier.remove\","
 					   "\"id\":1}"));
+	snprintf(req, sizeof(req), "{\"cmd\":\"tier.quota\",\"id\":%u,"
+		 "\"quota\":0}", id);
+	EXPECT_EQ(-EPERM, call_as(d, &as, req));
+	EXPECT_EQ(TIER_QUOTA, tier_quota_of(id));
+	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"tier.nodes\","
+					   "\"auto\":true}"));
+	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"tier.nodes\","
+					   "\"fast\":[0],\"slow\":[]}"));
+	EXPECT_FALSE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	EXPECT_EQ(1, tier_count());
+	EXPECT_EQ(0, CTL(r, d, "tier", "remove", idstr)) TH_LOG("%s", r->err);
 	EXPECT_EQ(-EPERM, call_as(d, &as, "{\"cmd\":\"policy.detach\","
 					   "\"name\":\"cap_scm\"}"));
 	EXPECT_EQ(pins, pins_count("cap_scm"));
@@ -198,7 +268,7 @@ TEST_F_TIMEOUT(access, a_member_of_admin_group_may_change_things, 300)
 	struct json_object *j;
 	struct ud_gang g;
 	char pid[16], koid[32], id[16];
-	__u32 reason = ~0U;
+	__u32 reason = ~0U, tid;
 	int want;
 
 	ASSERT_NE(NULL, r);
@@ -241,6 +311,30 @@ TEST_F_TIMEOUT(access, a_member_of_admin_group_may_change_things, 300)
 			TH_LOG("%s", r->err);
 		EXPECT_EQ(0, tier_count());
 	}
+
+	/*
+	 * quota and nodes, on a registration root made: strata_tier would
+	 * refuse uid 65534 too, so it is the daemon that changed them
+	 */
+	ASSERT_EQ(0, tier_register(self->sleeper, TIER_QUOTA, &tid));
+	snprintf(id, sizeof(id), "%u", tid);
+	EXPECT_EQ(want, CTL_AS(r, &member, d, "tier", "quota", id, "16M"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(want ? TIER_QUOTA : 16ULL << 20, tier_quota_of(tid));
+	EXPECT_EQ(want, CTL_AS(r, &member, d, "tier", "quota", id, "none"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(want ? TIER_QUOTA : STRATA_TIER_QUOTA_NONE,
+		  tier_quota_of(tid));
+	EXPECT_EQ(want, CTL_AS(r, &member, d, "tier", "nodes", "--fast", "0",
+			       "--slow", "")) TH_LOG("%s", r->err);
+	EXPECT_EQ(!want, !!(tier_flags() & STRATA_TIER_INFO_OVERRIDE));
+	EXPECT_EQ(!want, !(tier_flags() & STRATA_TIER_INFO_ACTIVE));
+	EXPECT_EQ(want, CTL_AS(r, &member, d, "tier", "nodes", "auto"))
+		TH_LOG("%s", r->err);
+	EXPECT_FALSE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_ACTIVE);
+	EXPECT_EQ(0, CTL(r, d, "tier", "remove", id)) TH_LOG("%s", r->err);
+	EXPECT_EQ(0, tier_count());
 
 	if (!mod_loaded("strata_gang")) {
 		ASSERT_EQ(0, CTL(r, d, "module", "load", "gang"));

@@ -466,6 +466,266 @@ TEST_F_TIMEOUT(cli, tier_add_set_remove_through_the_daemon, 240)
 	close(tier);
 }
 
+/* The quota of registration @id as STATS says it, or 1 when it fails. */
+static __u64 tier_quota_of(int tier, long long id)
+{
+	struct strata_tier_stats st;
+
+	if (strata_tier_stats(tier, id, &st))
+		return 1;
+	return st.fast_quota;
+}
+
+TEST_F_TIMEOUT(cli, tier_quota_through_the_daemon, 240)
+{
+	struct ud *d = &self->d;
+	struct run *r = run_new();
+	struct json_object *reply;
+	char pid[16], idstr[16], line[96];
+	long long id;
+	int tier;
+
+	ASSERT_NE(NULL, r);
+	self->sleeper = sleeper_start();
+	ASSERT_LT(0, self->sleeper);
+	snprintf(pid, sizeof(pid), "%d", self->sleeper);
+	tier = strata_tier_open();
+	ASSERT_LE(0, tier);
+
+	ASSERT_EQ(0, CTL(r, d, "-j", "tier", "add", "--pid", pid,
+			 "--quota", "64M")) TH_LOG("%s", r->err);
+	reply = OUT_JSON(r);
+	id = jint(reply, "id");
+	json_object_put(reply);
+	ASSERT_LT(0, id) TH_LOG("%s", r->out);
+	snprintf(idstr, sizeof(idstr), "%lld", id);
+
+	/* stratactl sends tier.quota: the daemon logs what it did */
+	ASSERT_EQ(0, CTL(r, d, "tier", "quota", idstr, "16M"))
+		TH_LOG("%s", r->err);
+	EXPECT_STREQ("", r->out);
+	EXPECT_EQ(16ULL << 20, tier_quota_of(tier, id));
+	snprintf(line, sizeof(line), "tier registration %lld: quota %llu "
+		 "bytes", id, 16ULL << 20);
+	EXPECT_TRUE(ud_log_has(d, line)) TH_LOG("%s", ud_log_tail(d));
+	ASSERT_EQ(0, CTL(r, d, "tier", "quota", idstr, "unlimited"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(STRATA_TIER_QUOTA_NONE, tier_quota_of(tier, id));
+	snprintf(line, sizeof(line), "tier registration %lld: quota "
+		 "unlimited", id);
+	EXPECT_TRUE(ud_log_has(d, line)) TH_LOG("%s", ud_log_tail(d));
+	ASSERT_EQ(0, CTL(r, d, "tier", "quota", idstr, "0"));
+	EXPECT_EQ(0, tier_quota_of(tier, id));
+	/* an unknown id: the daemon's sentence, exit status 1 */
+	EXPECT_EQ(1, CTL(r, d, "tier", "quota", "999999", "1G"));
+	EXPECT_NE(NULL, strstr(r->err, "no tier registration 999999"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(0, tier_quota_of(tier, id));
+
+	/* the protocol: quota in bytes, absent or null for no limit */
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld,"
+			      "\"quota\":%llu}", id, 32ULL << 20));
+	EXPECT_EQ(32ULL << 20, tier_quota_of(tier, id));
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld,"
+			      "\"quota\":null}", id));
+	EXPECT_EQ(STRATA_TIER_QUOTA_NONE, tier_quota_of(tier, id));
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld,"
+			      "\"quota\":4096}", id));
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld}",
+			      id));
+	EXPECT_EQ(STRATA_TIER_QUOTA_NONE, tier_quota_of(tier, id));
+	EXPECT_EQ(-ENOENT, ud_errno(d, "{\"cmd\":\"tier.quota\","
+				       "\"id\":999999,\"quota\":0}"));
+	/* bad arguments change nothing */
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.quota\","
+				       "\"quota\":0}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":0,"
+				       "\"quota\":0}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.quota\","
+				       "\"id\":4294967296}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld,"
+				       "\"quota\":\"1G\"}", id));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":%lld,"
+				       "\"quota\":-1}", id));
+	EXPECT_EQ(STRATA_TIER_QUOTA_NONE, tier_quota_of(tier, id));
+
+	/* without strata_tier: ENODEV, and exit status 3 */
+	ASSERT_EQ(0, CTL(r, d, "tier", "remove", idstr)) TH_LOG("%s", r->err);
+	close(tier);
+	ASSERT_EQ(0, CTL(r, d, "module", "unload", "tier"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(-ENODEV, ud_errno(d, "{\"cmd\":\"tier.quota\",\"id\":1}"));
+	EXPECT_EQ(3, CTL(r, d, "tier", "quota", "1", "1G"));
+}
+
+/* INFO's flags, or ~0 when it fails. */
+static __u32 tier_flags(void)
+{
+	struct strata_tier_info info;
+	int fd = strata_tier_open(), err;
+
+	if (fd < 0)
+		return ~0U;
+	err = strata_tier_info(fd, &info, NULL, 0);
+	close(fd);
+	return err ? ~0U : info.flags;
+}
+
+/* Whether the array @arr holds the string @s. */
+static bool jlist_has(struct json_object *arr, const char *s)
+{
+	size_t i, n;
+
+	if (!arr)
+		return false;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), s))
+			return true;
+	}
+	return false;
+}
+
+/* The element of the "nodes" array of @j whose nid is @nid, or NULL. */
+static struct json_object *jnode(struct json_object *j, int nid)
+{
+	struct json_object *arr = jlist(j, "nodes"), *e;
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (jint(e, "nid") == nid)
+			return e;
+	}
+	return NULL;
+}
+
+/* The role of node @nid as INFO says it, or ~0 when it is not there. */
+static __u32 tier_role(__u32 nid)
+{
+	struct strata_tier_node nodes[16];
+	struct strata_tier_info info;
+	__u32 i, role = ~0U;
+	int fd = strata_tier_open();
+
+	if (fd < 0)
+		return role;
+	if (!strata_tier_info(fd, &info, nodes, 16))
+		for (i = 0; i < info.nr_nodes && i < 16; i++)
+			if (nodes[i].nid == nid)
+				role = nodes[i].role;
+	close(fd);
+	return role;
+}
+
+/* `stratactl -j tier show` into @j, and its node 1 into @n. */
+#define SHOW_NODE1(r, d, j, n) do {						ASSERT_EQ(0, CTL(r, d, "-j", "tier", "show"))					TH_LOG("%s", (r)->err);						j = OUT_JSON(r);							n = jnode(j, 1);							ASSERT_NE(NULL, n) TH_LOG("no node 1: %s", (r)->out);		} while (0)
+
+TEST_F_TIMEOUT(cli, tier_nodes_through_the_daemon, 240)
+{
+	struct ud *d = &self->d;
+	struct run *r = run_new();
+	struct json_object *j, *n;
+	__u32 flags = tier_flags();
+	char *role0;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(~0U, flags);
+	ASSERT_FALSE(flags & STRATA_TIER_INFO_OVERRIDE);
+	SHOW_NODE1(r, d, j, n);
+	role0 = strdup(UD_S(jstr(n, "role")));
+	json_object_put(j);
+
+	/* node 1 left alone: "none", an override, nothing to tier */
+	ASSERT_EQ(0, CTL(r, d, "tier", "nodes", "--fast", "0", "--slow", ""))
+		TH_LOG("%s", r->err);
+	EXPECT_STREQ("", r->out);
+	EXPECT_TRUE(ud_log_has(d, "tier node roles: fast 0, slow none"))
+		TH_LOG("%s", ud_log_tail(d));
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	EXPECT_FALSE(tier_flags() & STRATA_TIER_INFO_ACTIVE);
+	EXPECT_EQ(STRATA_TIER_ROLE_NONE, tier_role(1));
+	SHOW_NODE1(r, d, j, n);
+	EXPECT_STREQ("none", UD_S(jstr(n, "role"))) TH_LOG("%s", r->out);
+	EXPECT_EQ(1, jbool(n, "override"));
+	EXPECT_TRUE(jlist_has(jlist(j, "flags"), "override"))
+		TH_LOG("%s", r->out);
+	EXPECT_TRUE(jlist_has(jlist(j, "flags"), "nothing to tier"));
+	json_object_put(j);
+
+	/* node 1 slow by the override */
+	ASSERT_EQ(0, CTL(r, d, "tier", "nodes", "--fast", "0", "--slow", "1"))
+		TH_LOG("%s", r->err);
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_ACTIVE);
+	EXPECT_EQ(STRATA_TIER_ROLE_SLOW, tier_role(1));
+	SHOW_NODE1(r, d, j, n);
+	EXPECT_STREQ("slow", UD_S(jstr(n, "role"))) TH_LOG("%s", r->out);
+	EXPECT_EQ(1, jbool(n, "override"));
+	EXPECT_TRUE(jlist_has(jlist(j, "flags"), "override"));
+	EXPECT_TRUE(jlist_has(jlist(j, "flags"), "active"));
+	json_object_put(j);
+
+	/* a node that does not exist: refused, the override stays */
+	EXPECT_EQ(1, CTL(r, d, "tier", "nodes", "--fast", "0", "--slow",
+			 "1,7"));
+	EXPECT_NE(NULL, strstr(r->err, "must exist and have memory"))
+		TH_LOG("%s", r->err);
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_ACTIVE);
+
+	/* auto: discovery again, as before */
+	ASSERT_EQ(0, CTL(r, d, "tier", "nodes", "auto")) TH_LOG("%s", r->err);
+	EXPECT_TRUE(ud_log_has(d, "tier node roles from discovery again"))
+		TH_LOG("%s", ud_log_tail(d));
+	EXPECT_EQ(flags, tier_flags());
+	SHOW_NODE1(r, d, j, n);
+	EXPECT_STREQ(role0, UD_S(jstr(n, "role"))) TH_LOG("%s", r->out);
+	EXPECT_EQ(0, jbool(n, "override"));
+	EXPECT_FALSE(jlist_has(jlist(j, "flags"), "override"));
+	json_object_put(j);
+
+	/* the protocol */
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.nodes\",\"fast\":[0,0],"
+				 "\"slow\":[1]}"));
+	EXPECT_TRUE(tier_flags() & STRATA_TIER_INFO_OVERRIDE);
+	EXPECT_EQ(0, ud_errno(d, "{\"cmd\":\"tier.nodes\",\"auto\":true}"));
+	EXPECT_EQ(flags, tier_flags());
+	/* bad arguments change nothing */
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\"}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[0]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[],\"slow\":[1]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[0],\"slow\":[0,1]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":\"0\",\"slow\":[1]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[-1],\"slow\":[1]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[0],\"slow\":[4096]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"fast\":[0],\"slow\":[7]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"auto\":true,\"fast\":[0]}"));
+	EXPECT_EQ(-EINVAL, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"auto\":\"yes\"}"));
+	EXPECT_EQ(flags, tier_flags());
+
+	/* without strata_tier: ENODEV, and exit status 3 */
+	ASSERT_EQ(0, CTL(r, d, "module", "unload", "tier"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(-ENODEV, ud_errno(d, "{\"cmd\":\"tier.nodes\","
+				       "\"auto\":true}"));
+	EXPECT_EQ(3, CTL(r, d, "tier", "nodes", "auto"));
+	EXPECT_EQ(3, CTL(r, d, "tier", "nodes", "--fast", "0", "--slow",
+			 "1"));
+	free(role0);
+}
+
 TEST_F_TIMEOUT(cli, gang_kill_aborts_a_gang_with_or_without_the_daemon, 240)
 {
 	struct ud *d = &self->d;

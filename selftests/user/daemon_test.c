@@ -457,4 +457,96 @@ TEST_F_TIMEOUT(daemon, a_failed_start_exits_1_and_undoes_itself, 300)
 	EXPECT_FALSE(mod_loaded("strata_cap"));
 }
 
+TEST_F_TIMEOUT(daemon, a_second_daemon_with_its_own_pidfile_is_refused, 180)
+{
+	struct ud *d = &self->d, other;
+	struct run *r = run_new();
+	struct json_object *st;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, ud_config(d, ""));
+	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
+	/*
+	 * Another pidfile and record, the same socket: the pidfile lock
+	 * cannot see it, the lock on /sys/fs/bpf/strata does.
+	 */
+	ASSERT_EQ(0, ud_init(&other));
+	memcpy(other.sock, d->sock, sizeof(other.sock));
+	ASSERT_EQ(0, ud_config(&other, ""));
+	EXPECT_EQ(1, STRATAD(r, "-c", other.conf)) TH_LOG("%s", r->err);
+	EXPECT_NE(NULL, strstr(r->err, "another stratad is running"))
+		TH_LOG("%s", r->err);
+	/* not ud_cleanup(): that would clean the first one's kernel state */
+	ud_rm_tree(other.dir);
+
+	/* the first one still owns its socket */
+	st = ud_status(d);
+	ASSERT_NE(NULL, st) TH_LOG("the first daemon lost its socket");
+	EXPECT_EQ(d->pid, jint(st, "daemon.pid"));
+	json_object_put(st);
+	EXPECT_EQ(0, ud_stop(d));
+	free(r);
+}
+
+TEST_F_TIMEOUT(daemon, a_failed_start_after_a_crash_keeps_what_it_adopted,
+	       400)
+{
+	struct ud *d = &self->d;
+	char junk[256];
+
+	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n" TWO_POLICIES));
+	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
+	ASSERT_EQ(0, ud_kill9(d));
+
+	/* the next start adopts both policies, then fails on a third */
+	snprintf(junk, sizeof(junk), "%s/broken.bpf.o", d->dir);
+	ASSERT_EQ(0, ud_write_file(junk, "not an ELF file\n"));
+	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n" TWO_POLICIES
+			       "[policy broken]\nfile = %s\n", junk));
+	EXPECT_EQ(-ECHILD, ud_start(d));
+	EXPECT_EQ(1, d->status) TH_LOG("%s", ud_log_tail(d));
+	/* what it adopted stays, and so does the record of it */
+	EXPECT_TRUE(ud_exists(d->state));
+	EXPECT_TRUE(policy_dir_exists("cap_scm"));
+	EXPECT_TRUE(policy_dir_exists("gang_order"));
+	EXPECT_TRUE(mod_loaded("strata_gang"));
+
+	/* fixed, it starts, adopts them as its own, and its stop undoes all */
+	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n" TWO_POLICIES));
+	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
+	EXPECT_FALSE(ud_log_has(d, "by something else"))
+		TH_LOG("%s", ud_log_tail(d));
+	ASSERT_EQ(0, ud_stop(d)) TH_LOG("%s", ud_log_tail(d));
+	EXPECT_EQ(0, pins_total());
+	EXPECT_TRUE(UD_WAIT_UNTIL(bpf_count_progs(SCM_PROG) == 0 &&
+				  bpf_count_maps(ORDER_MAP) == 0, 5000));
+	EXPECT_FALSE(mod_loaded("strata_gang")) TH_LOG("%s", ud_log_tail(d));
+	EXPECT_FALSE(mod_loaded("strata_cap"));
+	EXPECT_FALSE(ud_exists(d->state));
+}
+
+TEST_F_TIMEOUT(daemon, a_stop_that_leaves_modules_keeps_the_record, 300)
+{
+	struct ud *d = &self->d;
+	struct json_object *reply;
+	int err;
+
+	/* modules loaded by the daemon, kept at stop: still its own */
+	ASSERT_EQ(0, ud_config(d, "[module strata_cap]\n"));
+	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
+	ASSERT_EQ(0, ud_stop(d)) TH_LOG("%s", ud_log_tail(d));
+	EXPECT_TRUE(mod_loaded("strata_cap"));
+	EXPECT_TRUE(ud_exists(d->state));
+
+	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
+	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
+	ASSERT_NE(NULL, reply);
+	EXPECT_STREQ("stratad",
+		     UD_S(jstr(jfind_module(jlist(reply, "modules"),
+					    "strata_cap"), "owner")))
+		TH_LOG("%s", json_object_to_json_string(reply));
+	json_object_put(reply);
+	EXPECT_EQ(0, ud_stop(d));
+}
+
 TEST_HARNESS_MAIN

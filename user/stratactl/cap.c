@@ -48,7 +48,7 @@ static int cap_stat(int argc, char **argv)
 		return STRATACTL_USAGE;
 	}
 	if (!module_loaded("strata_cap")) {
-		err_msg("strata_cap is not loaded: load it with 'modprobe strata_cap'");
+		err_msg("strata_cap is not loaded: load it with 'stratactl module load cap' (stratad) or 'modprobe strata_cap'");
 		return STRATACTL_NOT_LOADED;
 	}
 	o = json_object_new_object();

@@ -37,7 +37,8 @@
 
 #define GANG_MODULE	"strata_gang"
 
-#define NOT_LOADED_HINT	"insmod kmod/gang/strata_gang.ko (after strata_cap)"
+#define NOT_LOADED_HINT	"load it with 'stratactl module load gang' (stratad) " \
+			"or 'modprobe strata_gang'"
 #define LIST_HINT	"see 'stratactl gang list'"
 #define NICE_HINT	"a priority above 0 and --cosched need CAP_SYS_NICE " \
 			"(run as root)"

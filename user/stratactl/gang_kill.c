@@ -103,8 +103,8 @@ int gang_kill(int argc, char **argv)
 		return STRATACTL_USAGE;
 	}
 	if (!module_loaded(GANG_MODULE)) {
-		err_msg("strata_gang is not loaded: insmod "
-			"kmod/gang/strata_gang.ko (after strata_cap)");
+		err_msg("strata_gang is not loaded: load it with 'stratactl module "
+			"load gang' (stratad) or 'modprobe strata_gang'");
 		return STRATACTL_NOT_LOADED;
 	}
 	use = daemon_use();

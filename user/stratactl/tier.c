@@ -13,9 +13,11 @@
  *
  * Everything but set and get goes through libstrata's tier calls on
  * /dev/strata/tier; set and get read and write the module parameters in
- * sysfs.  add, remove and set go through stratad instead when it runs
- * (tier.add, tier.remove, tier.set), so that its admin_group may use them.  JSON output keeps the units of the uapi (pages, bytes, ns); the
- * text output converts them to MiB and ms.
+ * sysfs.  The changes (add, remove, quota, nodes, set) go through stratad
+ * instead when it runs (tier.add, tier.remove, tier.quota, tier.nodes,
+ * tier.set), so that its admin_group may make them.  JSON output keeps
+ * the units of the uapi (pages, bytes, ns); the text output converts them
+ * to MiB and ms.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -67,10 +69,10 @@ static const char tier_help[] =
 "SIZE: bytes, or a number with K, M, G or T (powers of 1024); none or\n"
 "unlimited.  KEY: scan_min_ms, scan_max_ms, hot_rounds, cold_rounds,\n"
 "rate_limit_mbps, fast_reserve_pct, thp_split, max_regs.\n"
-"show, get and top need no privilege.  add, remove and set go through\n"
-"stratad when it runs (root or its admin_group), else need root, as quota\n"
-"and nodes do.  Exit status: 0 success, 1 failure, 2 bad usage,\n"
-"3 strata_tier not loaded, 5 stratad refused.\n";
+"show, get and top need no privilege.  add, remove, quota, nodes and set\n"
+"go through stratad when it runs (root or its admin_group), else need\n"
+"root.  Exit status: 0 success, 1 failure, 2 bad usage, 3 strata_tier\n"
+"not loaded, 5 stratad refused.\n";
 
 static bool want_help(int argc, char **argv)
 {
@@ -980,6 +982,22 @@ static int tier_remove(int argc, char **argv)
 	return STRATACTL_OK;
 }
 
+/* tier.quota: @quota in bytes, left out for no limit.  An exit code. */
+static int quota_by_daemon(__u32 id, __u64 quota)
+{
+	struct json_object *req, *reply;
+	int ret;
+
+	req = daemon_req("tier.quota");
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	if (quota != STRATA_TIER_QUOTA_NONE)
+		json_object_object_add(req, "quota",
+				       json_object_new_uint64(quota));
+	ret = daemon_request(req, &reply);
+	json_object_put(reply);
+	return ret;
+}
+
 static int tier_quota(int argc, char **argv)
 {
 	char what[64];
@@ -996,6 +1014,13 @@ static int tier_quota(int argc, char **argv)
 	}
 	if (parse_id_arg(argv[0], &id) || parse_size_arg(argv[1], &quota))
 		return STRATACTL_USAGE;
+	if (!module_loaded(TIER_MODULE))
+		return tier_not_loaded();
+	ret = daemon_use();
+	if (ret < 0)
+		return -ret;
+	if (ret)
+		return quota_by_daemon(id, quota);
 	ret = tier_dev_open(&fd);
 	if (ret)
 		return ret;
@@ -1011,10 +1036,49 @@ static int tier_quota(int argc, char **argv)
 
 /* ---- nodes --------------------------------------------------------------- */
 
+/*
+ * tier.nodes: {"auto": true} when @fast is NULL, else {"fast": [...],
+ * "slow": [...]}.  An exit code.
+ */
+static int nodes_by_daemon(const int *fast, unsigned int nr_fast,
+			   const int *slow, unsigned int nr_slow)
+{
+	struct json_object *req, *reply, *arr;
+	unsigned int i;
+	int ret;
+
+	req = daemon_req("tier.nodes");
+	if (!fast) {
+		json_object_object_add(req, "auto",
+				       json_object_new_boolean(true));
+	} else {
+		arr = json_object_new_array();
+		for (i = 0; i < nr_fast; i++)
+			json_object_array_add(arr,
+					      json_object_new_int(fast[i]));
+		json_object_object_add(req, "fast", arr);
+		arr = json_object_new_array();
+		for (i = 0; i < nr_slow; i++)
+			json_object_array_add(arr,
+					      json_object_new_int(slow[i]));
+		json_object_object_add(req, "slow", arr);
+	}
+	ret = daemon_request(req, &reply);
+	json_object_put(reply);
+	return ret;
+}
+
 static int nodes_auto(void)
 {
 	int fd, ret, err;
 
+	if (!module_loaded(TIER_MODULE))
+		return tier_not_loaded();
+	ret = daemon_use();
+	if (ret < 0)
+		return -ret;
+	if (ret)
+		return nodes_by_daemon(NULL, 0, NULL, 0);
 	ret = tier_dev_open(&fd);
 	if (ret)
 		return ret;
@@ -1098,6 +1162,13 @@ static int tier_nodes(int argc, char **argv)
 		return STRATACTL_USAGE;
 	}
 
+	if (!module_loaded(TIER_MODULE))
+		return tier_not_loaded();
+	ret = daemon_use();
+	if (ret < 0)
+		return -ret;
+	if (ret)
+		return nodes_by_daemon(fast_ids, nr_fast, slow_ids, nr_slow);
 	ret = tier_dev_open(&fd);
 	if (ret)
 		return ret;

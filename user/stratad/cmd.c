@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -168,6 +169,22 @@ struct json_object *cmd_policy_list(const struct client *c,
 	return reply;
 }
 
+/*
+ * Whether @path, all links resolved, lies in policy_dir: what a member of
+ * admin_group may attach (root writes the configuration and policy_dir).
+ */
+static bool in_policy_dir(const char *path)
+{
+	char *real = realpath(path, NULL);
+	char *dir = realpath(stratad.conf->policy_dir, NULL);
+	bool in = real && dir && !strncmp(real, dir, strlen(dir)) &&
+		  real[strlen(dir)] == '/';
+
+	free(real);
+	free(dir);
+	return in;
+}
+
 struct json_object *cmd_policy_attach(const struct client *c,
 				      struct json_object *r)
 {
@@ -200,6 +217,10 @@ struct json_object *cmd_policy_attach(const struct client *c,
 		return ipc_reply_error(errno == EACCES ? EACCES : ENOENT,
 				       "cannot read %s: %s", path,
 				       strerror(errno));
+	if (file && c->uid != 0 && !in_policy_dir(path))
+		return ipc_reply_error(EPERM,
+			"only root may attach a file outside %s",
+			stratad.conf->policy_dir);
 	if (!record_policy(&stratad.rec, name) && policy_dir_exists(name))
 		return ipc_reply_error(EEXIST,
 			"policy %s is already attached by something else (%s/%s)",

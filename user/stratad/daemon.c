@@ -77,13 +77,17 @@ int daemon_module_load(enum strata_module m, char *msg)
 		if (err)
 			return err;
 	}
-	err = module_insert(stratad.conf->module_dir, m,
-			    cm->present ? cm : NULL, msg);
-	if (err)
-		return err;
-	pr_info("loaded %s", module_names[m]);
+	/* Recorded first: killed during the load, the next stratad adopts it. */
 	stratad.rec.modules[m] = true;
 	daemon_save();
+	err = module_insert(stratad.conf->module_dir, m,
+			    cm->present ? cm : NULL, msg);
+	if (err) {
+		stratad.rec.modules[m] = false;
+		daemon_save();
+		return err;
+	}
+	pr_info("loaded %s", module_names[m]);
 	return 0;
 }
 
@@ -111,9 +115,27 @@ int daemon_policy_attach(const char *name, const char *file, bool configured,
 		msgf(msg, "policy %s is already attached", name);
 		return -EEXIST;
 	}
+	/*
+	 * Recorded before the directory that claims the name exists, so
+	 * that a stratad killed during the attach leaves a record of it:
+	 * the next one removes what it finds of the attach (adopt()).
+	 */
+	memset(&p, 0, sizeof(p));
+	strcpy(p.name, name);
+	p.file = xstrdup(file);
+	p.pending = true;
+	if (record_add_policy(&stratad.rec, &p)) {
+		policy_rec_clear(&p);
+		msgf(msg, "out of memory");
+		return -ENOMEM;
+	}
+	daemon_save();
 	err = policy_attach(name, file, &p, msg);
-	if (err)
+	record_del_policy(&stratad.rec, name);
+	if (err) {
+		daemon_save();
 		return err;
+	}
 	p.configured = configured;
 	pr_info("attached policy %s (%s, %zu link%s)", name, file, p.nr_links,
 		p.nr_links == 1 ? "" : "s");
@@ -305,7 +327,16 @@ static void adopt(void)
 	for (i = 0; i < rec->nr_policies;) {
 		const char *name = rec->policies[i].name;
 
-		if (policy_links_exist(name)) {
+		if (rec->policies[i].pending) {
+			char msg[MSG_LEN];
+
+			if (policy_dir_exists(name) &&
+			    policy_detach(&rec->policies[i], msg))
+				pr_err("%s", msg);
+			pr_info("policy %s: an earlier stratad died attaching it: removed what it left",
+				name);
+			record_del_policy(rec, name);
+		} else if (policy_links_exist(name)) {
 			pr_info("adopted policy %s (attached by an earlier stratad)",
 				name);
 			i++;
@@ -395,17 +426,14 @@ void daemon_stop(void)
 {
 	const struct config *c = stratad.conf;
 	char msg[MSG_LEN];
+	size_t i;
 	int m;
 
 	sd_notify(0, "STOPPING=1");
-	while (stratad.rec.nr_policies) {
-		const char *name =
-			stratad.rec.policies[stratad.rec.nr_policies - 1].name;
-
-		if (daemon_policy_detach(name, msg)) {
-			pr_err("%s", msg);
-			record_del_policy(&stratad.rec, name);
-		}
+	/* Newest first; what fails to detach stays in the record. */
+	for (i = stratad.rec.nr_policies; i-- > 0;) {
+		if (daemon_policy_detach(stratad.rec.policies[i].name, msg))
+			pr_err("%s: left attached", msg);
 	}
 	for (m = NR_MODULES - 1; c->unload_on_stop && m >= 0; m--) {
 		if (!stratad.rec.modules[m])
@@ -414,7 +442,15 @@ void daemon_stop(void)
 			pr_err("%s: left loaded", msg);
 	}
 	server_close(c->socket);
-	unlink(c->state);
+	/*
+	 * An empty record goes; one that still lists something (modules
+	 * kept loaded, a policy that would not detach) stays for the next
+	 * stratad to adopt, so that nothing it set up is orphaned.
+	 */
+	if (stratad.rec.nr_policies || record_has_modules(&stratad.rec))
+		daemon_save();
+	else
+		unlink(c->state);
 	pr_info("stopped");
 }
 

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -61,6 +62,15 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* Whether @fd is the file @path names now. */
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /* Take the pidfile's lock and write our pid in it; the fd or -errno. */
 static int pidfile_lock(const char *path)
 {
@@ -74,7 +84,8 @@ static int pidfile_lock(const char *path)
 		       strerror(-err));
 		return err;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+again:
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		err = -errno;
 		pr_err("cannot open %s: %s", path, strerror(-err));
@@ -93,6 +104,11 @@ static int pidfile_lock(const char *path)
 		}
 		close(fd);
 		return err;
+	}
+	if (!same_file(fd, path)) {
+		/* the stratad that held it unlinked it meanwhile: retry */
+		close(fd);
+		goto again;
 	}
 	snprintf(buf, sizeof(buf), "%d\n", getpid());
 	if (ftruncate(fd, 0) ||
@@ -155,7 +171,8 @@ static void run_loop(void)
 	int n, i;
 
 	while (!stratad.stopping) {
-		n = epoll_wait(stratad.epoll_fd, evs, ARRAY_SIZE(evs), -1);
+		/* Wake once a second to close idle connections. */
+		n = epoll_wait(stratad.epoll_fd, evs, ARRAY_SIZE(evs), 1000);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -172,11 +189,10 @@ static void run_loop(void)
 				server_accept();
 			} else if (!(evs[i].events & EPOLLIN) ||
 				   !server_serve(c)) {
-				epoll_ctl(stratad.epoll_fd, EPOLL_CTL_DEL,
-					  c->fd, NULL);
 				client_free(c);
 			}
 		}
+		server_sweep();
 	}
 }
 
@@ -271,7 +287,7 @@ int main(int argc, char **argv)
 		pr_err("start failed");
 		sd_notifyf(0, "STATUS=start failed: %s\nERRNO=%d",
 			   strerror(-err), -err);
-		unlink(stratad.conf->state);
+		/* The record keeps what was adopted, for the next start. */
 		goto out_pidfile;
 	}
 	sd_notify(0, "READY=1");
@@ -283,6 +299,7 @@ int main(int argc, char **argv)
 	daemon_stop();
 	status = 0;
 out_pidfile:
+	/* Unlinked while still locked: a new stratad locks a new file. */
 	unlink(stratad.conf->pidfile);
 	close(stratad.pid_fd);
 out_conf:

@@ -17,7 +17,10 @@
 #include "stratad.h"
 
 /* How long an unload waits for references that are going away. */
-/* Unload: give up after 5 s without a reference going away, or 60 s. */
+/*
+ * Unload: give up after 5 s; when stopping, after 5 s without a reference
+ * going away, or 60 s (a command must not hold up the daemon that long).
+ */
 #define UNLOAD_TRIES		100
 #define UNLOAD_MAX_TRIES	1200
 #define UNLOAD_WAIT_MS		50
@@ -313,7 +316,7 @@ int module_remove(enum strata_module m, char *msg)
 	struct kmod_list *holders, *l;
 	struct kmod_module *mod;
 	char users[256] = "";
-	int err, tries, total, refcnt;
+	int err, tries, total, refcnt, max;
 
 	err = kmod_module_new_from_name(kctx, name, &mod);
 	if (err) {
@@ -349,8 +352,9 @@ int module_remove(enum strata_module m, char *msg)
 	 * Wait while they keep going away; give up once they stop.
 	 */
 	refcnt = kmod_module_get_refcnt(mod);
-	for (tries = 0, total = 0; tries < UNLOAD_TRIES &&
-	     total < UNLOAD_MAX_TRIES; tries++, total++) {
+	max = stratad.stopping ? UNLOAD_MAX_TRIES : UNLOAD_TRIES;
+	for (tries = 0, total = 0; tries < UNLOAD_TRIES && total < max;
+	     tries++, total++) {
 		int now;
 
 		err = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);

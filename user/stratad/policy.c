@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -28,6 +30,35 @@
 #define BPFFS	"/sys/fs/bpf"
 /* BPF_F_LINK: a struct_ops map attached through a link (Linux 6.4) */
 #define STRUCT_OPS_LINK_FLAG	(1U << 13)
+
+/*
+ * One stratad per machine, whatever its configuration says: the pidfile
+ * lock only covers daemons that share a pidfile, and every stratad
+ * manages /sys/fs/bpf/strata.  The lock lives as long as the process.
+ */
+static int bpffs_lock(void)
+{
+	static int fd = -1;
+
+	if (fd >= 0)
+		return 0;
+	fd = open(STRATA_BPF_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (err == -EWOULDBLOCK)
+			pr_err("another stratad is running (it holds the lock on %s)",
+			       STRATA_BPF_ROOT);
+		else
+			pr_err("cannot lock %s: %s", STRATA_BPF_ROOT,
+			       strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return 0;
+}
 
 int bpffs_ensure(void)
 {
@@ -50,7 +81,23 @@ int bpffs_ensure(void)
 		       strerror(-err));
 		return err;
 	}
-	return 0;
+	return bpffs_lock();
+}
+
+/* libbpf's own error codes (> 4000) have no strerror() text. */
+static const char *bpf_strerror(int err)
+{
+	static char buf[128];
+
+	if (libbpf_strerror(err, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "%s", strerror(-err));
+	return buf;
+}
+
+/* What a client is told: a libbpf code (a malformed object) is EINVAL. */
+static int bpf_errno(int err)
+{
+	return -err >= __LIBBPF_ERRNO__START ? -EINVAL : err;
 }
 
 static bool is_dir(const char *path)
@@ -257,8 +304,8 @@ int policy_attach(const char *name, const char *file, struct policy_rec *rec,
 	}
 	if (!obj) {
 		err = -errno;
-		msgf(msg, "cannot open %s: %s", file,
-		     strerror(-err));
+		msgf(msg, "cannot open %s: %s", file, bpf_strerror(err));
+		err = bpf_errno(err);
 		goto err_dirs;
 	}
 	err = bpf_object__load(obj);
@@ -275,7 +322,8 @@ int policy_attach(const char *name, const char *file, struct policy_rec *rec,
 	if (err) {
 		msgf(msg,
 		     "cannot load %s: %s (is the module it extends loaded? run stratad -v for the verifier's log)",
-		     file, strerror(-err));
+		     file, bpf_strerror(err));
+		err = bpf_errno(err);
 		goto err_close;
 	}
 	err = attach_struct_ops(&a, obj);
@@ -355,6 +403,16 @@ int policy_detach(const struct policy_rec *rec, char *msg)
 		snprintf(path, sizeof(path), "%s/%s", dir, rec->maps[i]);
 		unlink(path);
 	}
+	/* An attach cut short pinned maps it did not get to record. */
+	d = rec->pending ? opendir(dir) : NULL;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "links"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
 	remove_dirs(dir);
 	if (!err && is_dir(dir))
 		pr_warn("policy %s: %s is left: it holds pins stratad did not make",

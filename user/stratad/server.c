@@ -13,12 +13,24 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
 #include "stratad.h"
 
-#define MAX_CLIENTS	64
+/*
+ * Connections: a user who is not an admin may hold MAX_USER_CLIENTS, all
+ * of them together MAX_CLIENTS; admins (root, admin_group) are always let
+ * in, up to MAX_ALL_CLIENTS.  A connection with no request for
+ * CLIENT_IDLE_S seconds is closed: nobody can keep a slot forever.
+ */
+#define MAX_USER_CLIENTS	8
+#define MAX_CLIENTS		64
+#define MAX_ALL_CLIENTS		256
+#define CLIENT_IDLE_S		10
+/* At most one "refused" warning per this many seconds. */
+#define REFUSE_LOG_S		10
 
 enum access {
 	ACCESS_READ,
@@ -42,12 +54,15 @@ static const struct command commands[] = {
 	{ "policy.detach",	cmd_policy_detach,	ACCESS_ADMIN },
 	{ "tier.add",		cmd_tier_add,		ACCESS_ADMIN },
 	{ "tier.remove",	cmd_tier_remove,	ACCESS_ADMIN },
+	{ "tier.quota",		cmd_tier_quota,		ACCESS_ADMIN },
+	{ "tier.nodes",		cmd_tier_nodes,		ACCESS_ADMIN },
 	{ "tier.set",		cmd_tier_set,		ACCESS_ADMIN },
 	{ "gang.kill",		cmd_gang_kill,		ACCESS_ADMIN },
 	{ "reload",		cmd_reload,		ACCESS_ADMIN },
 };
 
-static int nr_clients;
+static int nr_clients;		/* of users who are not admins */
+static int nr_all_clients;
 
 int server_open(const char *path, char *msg)
 {
@@ -75,7 +90,17 @@ int server_open(const char *path, char *msg)
 		     strerror(-err));
 		return err;
 	}
-	/* the pidfile lock says no other stratad uses it: a stale one */
+	/*
+	 * The locks say no other stratad runs; a socket that still answers
+	 * belongs to something else, which must not be cut off.
+	 */
+	err = ipc_connect(path);
+	if (err >= 0) {
+		close(err);
+		close(fd);
+		msgf(msg, "%s is in use: something answers on it", path);
+		return -EADDRINUSE;
+	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    chmod(path, 0666) || listen(fd, 16)) {
@@ -134,13 +159,76 @@ static int peer_groups(struct client *c)
 	return 0;
 }
 
+static struct client *clients;	/* every connection, newest first */
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 void client_free(struct client *c)
 {
+	struct client **pp;
+
+	for (pp = &clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	epoll_ctl(stratad.epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->groups);
+	if (!c->admin)
+		nr_clients--;
+	nr_all_clients--;
 	free(c);
-	nr_clients--;
 }
+
+/* Close the connections idle for CLIENT_IDLE_S. */
+void server_sweep(void)
+{
+	time_t now = now_s();
+	struct client *c, *next;
+
+	for (c = clients; c; c = next) {
+		char b;
+
+		next = c->next;
+		/* a request waiting behind a slow one is not idleness */
+		if (now - c->last >= CLIENT_IDLE_S &&
+		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+			pr_debug("closing an idle connection of pid %d", c->pid);
+			client_free(c);
+		}
+	}
+}
+
+/* Whether a connection of @c's user fits in the limits. */
+static bool client_admitted(const struct client *c)
+{
+	static time_t last_warned;
+	const struct client *o;
+	int mine = 0;
+
+	if (c->admin)
+		return nr_all_clients < MAX_ALL_CLIENTS;
+	for (o = clients; o; o = o->next)
+		mine += o->uid == c->uid;
+	if (mine < MAX_USER_CLIENTS && nr_clients < MAX_CLIENTS)
+		return true;
+	if (now_s() - last_warned >= REFUSE_LOG_S) {
+		last_warned = now_s();
+		pr_warn("too many connections: refused uid %u (pid %d)",
+			c->uid, c->pid);
+	}
+	return false;
+}
+
+static bool is_admin(const struct client *c);
 
 void server_accept(void)
 {
@@ -157,28 +245,37 @@ void server_accept(void)
 			pr_warn("accept: %s", strerror(errno));
 		return;
 	}
-	if (nr_clients >= MAX_CLIENTS) {
-		pr_warn("too many connections: refused one");
-		close(fd);
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
 		return;
 	}
 	c->fd = fd;
-	nr_clients++;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
 	    peer_groups(c)) {
 		pr_warn("cannot read a peer's credentials: %s",
 			strerror(errno));
-		client_free(c);
+		close(fd);
+		free(c->groups);
+		free(c);
 		return;
 	}
 	c->pid = cred.pid;
 	c->uid = cred.uid;
 	c->gid = cred.gid;
+	c->admin = is_admin(c);
+	if (!client_admitted(c)) {
+		close(fd);
+		free(c->groups);
+		free(c);
+		return;
+	}
+	c->last = now_s();
+	c->next = clients;
+	clients = c;
+	if (!c->admin)
+		nr_clients++;
+	nr_all_clients++;
 	ev.data.ptr = c;
 	if (epoll_ctl(stratad.epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
 		client_free(c);
@@ -243,6 +340,7 @@ bool server_serve(struct client *c)
 	err = ipc_recv(c->fd, &req);
 	if (err == -EAGAIN || err == -EINTR)
 		return true;
+	c->last = now_s();
 	if (err == -EPROTO)
 		reply = ipc_reply_error(EINVAL,
 					"the request is not a JSON object");

@@ -9,6 +9,7 @@
  *   {"version": 1, "pid": N,
  *    "modules": ["strata_cap", ...],
  *    "policies": [{"name": ..., "file": ..., "configured": true,
+ *                  "pending": true (only while it is being attached),
  *                  "links": [...], "maps": [...]}]}
  */
 #include <errno.h>
@@ -106,6 +107,9 @@ int state_save(const char *path, const struct record *rec)
 		json_object_object_add(o, "file", json_object_new_string(p->file));
 		json_object_object_add(o, "configured",
 				       json_object_new_boolean(p->configured));
+		if (p->pending)
+			json_object_object_add(o, "pending",
+					       json_object_new_boolean(1));
 		json_object_object_add(o, "links",
 				       strv_json(p->links, p->nr_links));
 		json_object_object_add(o, "maps",
@@ -206,6 +210,8 @@ int state_load(const char *path, struct record *rec)
 			p.configured = json_object_object_get_ex(o, "configured",
 								 &v) &&
 				       json_object_get_boolean(v);
+			p.pending = json_object_object_get_ex(o, "pending", &v) &&
+				    json_object_get_boolean(v);
 			if (json_object_object_get_ex(o, "links", &v))
 				strv_from_json(v, &p.links, &p.nr_links);
 			if (json_object_object_get_ex(o, "maps", &v))
@@ -216,4 +222,14 @@ int state_load(const char *path, struct record *rec)
 	}
 	json_object_put(root);
 	return 0;
+}
+
+bool record_has_modules(const struct record *rec)
+{
+	int m;
+
+	for (m = 0; m < NR_MODULES; m++)
+		if (rec->modules[m])
+			return true;
+	return false;
 }

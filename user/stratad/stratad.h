@@ -165,6 +165,7 @@ struct policy_rec {
 	char **maps;		/* pinned by the object, in its directory */
 	size_t nr_maps;
 	bool configured;	/* attached because the configuration says so */
+	bool pending;		/* being attached: what pins exist are ours */
 };
 
 bool policy_name_valid(const char *name);
@@ -192,6 +193,7 @@ struct record {
 int state_load(const char *path, struct record *rec);
 int state_save(const char *path, const struct record *rec);
 void record_free(struct record *rec);
+bool record_has_modules(const struct record *rec);
 struct policy_rec *record_policy(struct record *rec, const char *name);
 int record_add_policy(struct record *rec, struct policy_rec *p);
 void record_del_policy(struct record *rec, const char *name);
@@ -239,6 +241,9 @@ struct client {
 	pid_t pid;
 	gid_t *groups;
 	int nr_groups;
+	bool admin;		/* when it connected: for the limits */
+	time_t last;		/* CLOCK_MONOTONIC s of its last request */
+	struct client *next;
 };
 
 int server_open(const char *path, char *msg);
@@ -247,6 +252,8 @@ void server_accept(void);
 /* Serve one request of @c; false when the connection is done. */
 bool server_serve(struct client *c);
 void client_free(struct client *c);
+/* Close the connections that have been idle too long. */
+void server_sweep(void);
 
 /* Command handlers: a reply for @req. */
 typedef struct json_object *(*cmd_fn)(const struct client *c,
@@ -270,6 +277,10 @@ struct json_object *cmd_tier_add(const struct client *c,
 				 struct json_object *r);
 struct json_object *cmd_tier_remove(const struct client *c,
 				    struct json_object *r);
+struct json_object *cmd_tier_quota(const struct client *c,
+				   struct json_object *r);
+struct json_object *cmd_tier_nodes(const struct client *c,
+				   struct json_object *r);
 struct json_object *cmd_tier_set(const struct client *c,
 				 struct json_object *r);
 struct json_object *cmd_gang_kill(const struct client *c,

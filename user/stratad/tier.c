@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stratad - the strata_tier commands: tier.add, tier.remove, tier.set
+ * stratad - the strata_tier commands: tier.add, tier.remove, tier.quota,
+ * tier.nodes, tier.set
  *
  * The daemon acts with its own privileges (CAP_SYS_ADMIN) on behalf of an
  * admin peer; registrations outlive the fd they were made on.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,9 @@
 
 #include "ipc.h"
 #include "stratad.h"
+
+/* SET_NODES takes masks of at most this many bits (libstrata's too). */
+#define TIER_NODE_IDS	4096
 
 /* The device, or NULL with the reply in *@reply. */
 static int tier_open(struct json_object **reply)
@@ -98,6 +103,171 @@ struct json_object *cmd_tier_remove(const struct client *c,
 		return ipc_reply_error(-err, "cannot remove tier registration %llu: %s",
 				       id, strerror(-err));
 	pr_info("uid %u: removed tier registration %llu", c->uid, id);
+	return ipc_reply_ok();
+}
+
+struct json_object *cmd_tier_quota(const struct client *c,
+				   struct json_object *r)
+{
+	unsigned long long id, quota = STRATA_TIER_QUOTA_NONE;
+	struct json_object *reply = NULL;
+	char what[32];
+	int fd, err;
+
+	if (arg_u64(r, "id", true, UINT32_MAX, &id, &reply))
+		return reply;
+	if (!id)
+		return ipc_reply_error(EINVAL,
+				       "'id' must be a registration id, not 0");
+	/* as in tier.add: absent or null is no limit */
+	if (arg_u64(r, "quota", false, STRATA_TIER_QUOTA_NONE, &quota,
+		    &reply) == -EINVAL)
+		return reply;
+
+	fd = tier_open(&reply);
+	if (fd < 0)
+		return reply;
+	err = strata_tier_set_quota(fd, id, quota);
+	close(fd);
+	if (err == -ENOENT)
+		return ipc_reply_error(ENOENT,
+				       "no tier registration %llu (it may have ended by itself)",
+				       id);
+	if (err)
+		return ipc_reply_error(-err,
+				       "cannot set the quota of tier registration %llu: %s",
+				       id, strerror(-err));
+	if (quota == STRATA_TIER_QUOTA_NONE)
+		snprintf(what, sizeof(what), "unlimited");
+	else
+		snprintf(what, sizeof(what), "%llu bytes", quota);
+	pr_info("uid %u: tier registration %llu: quota %s", c->uid, id, what);
+	return ipc_reply_ok();
+}
+
+/*
+ * The array of node ids @key, marked in @set (TIER_NODE_IDS entries); 0,
+ * or -EINVAL with the reply in *@reply.
+ */
+static int arg_nodes(struct json_object *req, const char *key, bool *set,
+		     struct json_object **reply)
+{
+	struct json_object *v, *e;
+	size_t i, n;
+	long long nid;
+
+	if (!json_object_object_get_ex(req, key, &v) || !v) {
+		*reply = ipc_reply_error(EINVAL, "missing argument '%s'", key);
+		return -EINVAL;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		goto bad;
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_int))
+			goto bad;
+		nid = json_object_get_int64(e);
+		if (nid < 0 || nid >= TIER_NODE_IDS)
+			goto bad;
+		set[nid] = true;
+	}
+	return 0;
+bad:
+	*reply = ipc_reply_error(EINVAL,
+				 "'%s' must be an array of node ids from 0 to %d",
+				 key, TIER_NODE_IDS - 1);
+	return -EINVAL;
+}
+
+/* The nodes of @set, into @ids, and as a list ("0-1,3", or "none"). */
+static unsigned int node_ids(const bool *set, int *ids, char *list,
+			     size_t size)
+{
+	unsigned int i, j, n = 0;
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < TIER_NODE_IDS; i = j) {
+		if (!set[i]) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < TIER_NODE_IDS && set[j]; j++)
+			ids[n++] = j;
+		if (len < size)
+			len += snprintf(list + len, size - len,
+					j - 1 > i ? "%s%u-%u" : "%s%u",
+					len ? "," : "", i, j - 1);
+	}
+	if (!n)
+		snprintf(list, size, "none");
+	return n;
+}
+
+struct json_object *cmd_tier_nodes(const struct client *c,
+				   struct json_object *r)
+{
+	bool fast[TIER_NODE_IDS] = { false }, slow[TIER_NODE_IDS] = { false };
+	int fast_ids[TIER_NODE_IDS], slow_ids[TIER_NODE_IDS];
+	char fast_list[128], slow_list[128];
+	struct json_object *reply = NULL, *v;
+	unsigned int nr_fast, nr_slow, i;
+	bool automatic = false;
+	int fd, err;
+
+	if (json_object_object_get_ex(r, "auto", &v) && v) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return ipc_reply_error(EINVAL,
+					       "'auto' must be true or false");
+		automatic = json_object_get_boolean(v);
+	}
+	if (automatic) {
+		if (json_object_object_get_ex(r, "fast", NULL) ||
+		    json_object_object_get_ex(r, "slow", NULL))
+			return ipc_reply_error(EINVAL,
+				"give either 'auto' or 'fast' and 'slow', not both");
+		fd = tier_open(&reply);
+		if (fd < 0)
+			return reply;
+		err = strata_tier_nodes_auto(fd);
+		close(fd);
+		if (err)
+			return ipc_reply_error(-err,
+					       "cannot return to node discovery: %s",
+					       strerror(-err));
+		pr_info("uid %u: tier node roles from discovery again", c->uid);
+		return ipc_reply_ok();
+	}
+
+	if (arg_nodes(r, "fast", fast, &reply) ||
+	    arg_nodes(r, "slow", slow, &reply))
+		return reply;
+	for (i = 0; i < TIER_NODE_IDS; i++)
+		if (fast[i] && slow[i])
+			return ipc_reply_error(EINVAL,
+					       "node %u cannot be both fast and slow",
+					       i);
+	nr_fast = node_ids(fast, fast_ids, fast_list, sizeof(fast_list));
+	nr_slow = node_ids(slow, slow_ids, slow_list, sizeof(slow_list));
+	if (!nr_fast)
+		return ipc_reply_error(EINVAL, "'fast' needs at least one node");
+
+	fd = tier_open(&reply);
+	if (fd < 0)
+		return reply;
+	err = strata_tier_set_nodes(fd, fast_ids, nr_fast, slow_ids, nr_slow);
+	close(fd);
+	if (err == -EINVAL)
+		return ipc_reply_error(EINVAL,
+			"strata_tier refused the node roles (fast %s, slow %s): every node named must exist and have memory",
+			fast_list, slow_list);
+	if (err)
+		return ipc_reply_error(-err,
+				       "cannot set the node roles (fast %s, slow %s): %s",
+				       fast_list, slow_list, strerror(-err));
+	pr_info("uid %u: tier node roles: fast %s, slow %s", c->uid,
+		fast_list, slow_list);
 	return ipc_reply_ok();
 }
 
