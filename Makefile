@@ -121,7 +121,7 @@ CTL_SRCS := $(wildcard user/stratactl/*.c)
 CTL	:= $(USER_OUT)/stratactl
 D_SRCS	:= $(wildcard user/stratad/*.c)
 DAEMON	:= $(USER_OUT)/stratad
-# The stratad <-> stratactl protocol, linked into both.
+# The stratad <-> stratactl protocol and small helpers, linked into both.
 COMMON_SRCS := $(wildcard user/common/*.c)
 COMMON_HDRS := $(wildcard user/common/*.h)
 

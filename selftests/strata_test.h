@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 /* ioctl() returning -errno: ASSERT_EQ(-EBADF, sys_ioctl(...)) reads well */
 static inline int sys_ioctl(int fd, unsigned long cmd, void *arg)
@@ -90,6 +94,80 @@ static inline void strata_sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/*
+ * STRATA_WAIT_UNTIL_STEP(cond, ms, step): evaluate @cond every @step ms
+ * until it is true or @ms milliseconds have passed; the value is the last
+ * evaluation (true or false).  For conditions the kernel reaches in its own
+ * time (a scan round, a cleanup worker): never assert on how long it took.
+ */
+#define STRATA_WAIT_UNTIL_STEP(cond, ms, step) ({			\
+	long long __deadline = strata_now_ms() + (ms);			\
+	bool __ok;							\
+									\
+	for (;;) {							\
+		__ok = (cond);						\
+		if (__ok || strata_now_ms() >= __deadline)		\
+			break;						\
+		strata_sleep_ms(step);					\
+	}								\
+	__ok;								\
+})
+
+/* The same, every 20 ms. */
+#define STRATA_WAIT_UNTIL(cond, ms) STRATA_WAIT_UNTIL_STEP(cond, ms, 20)
+
+/*
+ * Wait up to @ms for child *@pid to exit, polling every @step ms.  When it
+ * has, *@pid is 0 and *@status its exit status (128+N for signal N).
+ * Returns *@status (also at once when *@pid is not above 0), -ETIMEDOUT,
+ * or -errno when waitpid() fails.
+ */
+static inline int strata_wait_pid(pid_t *pid, int *status, long ms,
+				  long step)
+{
+	long long deadline = strata_now_ms() + ms;
+	int wstatus;
+	pid_t ret;
+
+	if (*pid <= 0)
+		return *status;
+	for (;;) {
+		ret = waitpid(*pid, &wstatus, WNOHANG);
+		if (ret == *pid)
+			break;
+		if (ret < 0)
+			return -errno;
+		if (strata_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		strata_sleep_ms(step);
+	}
+	*pid = 0;
+	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+		  128 + WTERMSIG(wstatus);
+	return *status;
+}
+
+/*
+ * Unload module @mod, retrying every @step ms for up to @ms while it is
+ * busy (references held by a detached policy or a closing file drop
+ * late).  Never forced.  0 (also when it was not loaded) or -errno.
+ */
+static inline int strata_mod_unload(const char *mod, long ms, long step)
+{
+	long long deadline = strata_now_ms() + ms;
+
+	for (;;) {
+		if (!syscall(SYS_delete_module, mod, O_NONBLOCK))
+			return 0;
+		if (errno == ENOENT)
+			return 0;
+		if ((errno != EAGAIN && errno != EBUSY) ||
+		    strata_now_ms() >= deadline)
+			return -errno;
+		strata_sleep_ms(step);
+	}
 }
 
 #endif /* _STRATA_SELFTESTS_STRATA_TEST_H */

@@ -82,18 +82,7 @@ static inline __u64 gang_now_ns(void)
  * @ms milliseconds have passed; the value is the last evaluation.  Only
  * for liveness ("within N seconds"): never assert on how long it took.
  */
-#define GANG_WAIT_UNTIL(cond, ms) ({					\
-	long long __deadline = strata_now_ms() + (ms);			\
-	bool __ok;							\
-									\
-	for (;;) {							\
-		__ok = (cond);						\
-		if (__ok || strata_now_ms() >= __deadline)		\
-			break;						\
-		strata_sleep_ms(5);					\
-	}								\
-	__ok;								\
-})
+#define GANG_WAIT_UNTIL(cond, ms) STRATA_WAIT_UNTIL_STEP(cond, ms, 5)
 
 /* Bits set in a CPU list such as "0-1,3" (CPUs 0..63), or 0 when malformed. */
 static inline __u64 gang_cpulist_mask(const char *s)

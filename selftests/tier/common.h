@@ -83,24 +83,8 @@ static inline long tier_nr_regs(void)
 	return strata_read_long(TIER_SYSFS "registrations");
 }
 
-/*
- * TIER_WAIT_UNTIL(cond, ms): evaluate @cond every 20 ms until it is true or
- * @ms milliseconds have passed; the value is the last evaluation (true or
- * false).  For conditions the module reaches in its own time (a scan round,
- * a cleanup worker): never assert on how long it took.
- */
-#define TIER_WAIT_UNTIL(cond, ms) ({					\
-	long long __deadline = strata_now_ms() + (ms);			\
-	bool __ok;							\
-									\
-	for (;;) {							\
-		__ok = (cond);						\
-		if (__ok || strata_now_ms() >= __deadline)		\
-			break;						\
-		strata_sleep_ms(20);					\
-	}								\
-	__ok;								\
-})
+/* STRATA_WAIT_UNTIL() of strata_test.h: poll every 20 ms. */
+#define TIER_WAIT_UNTIL(cond, ms) STRATA_WAIT_UNTIL(cond, ms)
 
 /*
  * Node @nid as INFO reports it, in @out; 0, -ENOENT when INFO does not list
@@ -868,18 +852,7 @@ static inline bool tier_module_loaded(void)
  */
 static inline int tier_module_unload(long ms)
 {
-	long long deadline = strata_now_ms() + ms;
-
-	for (;;) {
-		if (!syscall(SYS_delete_module, TIER_MODULE, O_NONBLOCK))
-			return 0;
-		if (errno == ENOENT)
-			return 0;
-		if ((errno != EAGAIN && errno != EBUSY) ||
-		    strata_now_ms() >= deadline)
-			return -errno;
-		strata_sleep_ms(50);
-	}
+	return strata_mod_unload(TIER_MODULE, ms, 50);
 }
 
 /* Load ROOT/kmod/tier/strata_tier.ko; 0 or -errno (-EEXIST if loaded). */

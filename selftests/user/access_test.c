@@ -40,14 +40,7 @@ FIXTURE_SETUP(access)
 
 	ASSERT_NE(NULL, gr) TH_LOG("no group '%s' here", ADMIN_GROUP);
 	self->admin_gid = gr->gr_gid;
-	ASSERT_EQ(0, access(UD_STRATACTL, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATACTL);
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(d));
+	UD_SETUP(d, UD_STRATACTL, UD_STRATAD);
 	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n"
 			       "%s"
 			       "[module strata_cap]\n"
@@ -160,9 +153,7 @@ TEST_F_TIMEOUT(access, anyone_may_read, 180)
 	j = json_of(r->out);
 	EXPECT_EQ(1, jbool(jfind_module(jlist(j, "modules"), "strata_cap"),
 			   "loaded")) TH_LOG("%s", r->out);
-	EXPECT_STREQ("stratad",
-		     UD_S(jstr(jfind_module(jlist(j, "modules"), "strata_cap"),
-			       "owner")));
+	EXPECT_STREQ("stratad", jmodule_owner(j, "strata_cap"));
 	json_object_put(j);
 
 	ASSERT_EQ(0, CTL_AS(r, &as, d, "-j", "policy", "list"))

@@ -28,14 +28,7 @@ FIXTURE_SETUP(cli)
 {
 	struct ud *d = &self->d;
 
-	ASSERT_EQ(0, access(UD_STRATACTL, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATACTL);
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(d));
+	UD_SETUP(d, UD_STRATACTL, UD_STRATAD);
 	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n"
 			       "[module strata_cap]\n"
 			       "[module strata_tier]\n"
@@ -407,6 +400,21 @@ TEST_F_TIMEOUT(cli, policy_needs_the_daemon_to_change_not_to_list, 300)
 	json_object_put(j);
 }
 
+/*
+ * `stratactl -j tier add --pid @pid --quota 64M`, or fail the test: the
+ * new registration's id in @id.
+ */
+#define TIER_ADD_64M(r, d, pid, id) do {					\
+	struct json_object *__reply;					\
+									\
+	ASSERT_EQ(0, CTL(r, d, "-j", "tier", "add", "--pid", pid,	\
+			 "--quota", "64M")) TH_LOG("%s", (r)->err);	\
+	__reply = OUT_JSON(r);						\
+	id = jint(__reply, "id");					\
+	json_object_put(__reply);					\
+	ASSERT_LT(0, id) TH_LOG("%s", (r)->out);			\
+} while (0)
+
 TEST_F_TIMEOUT(cli, tier_add_set_remove_through_the_daemon, 240)
 {
 	struct ud *d = &self->d;
@@ -424,12 +432,7 @@ TEST_F_TIMEOUT(cli, tier_add_set_remove_through_the_daemon, 240)
 	tier = strata_tier_open();
 	ASSERT_LE(0, tier);
 
-	ASSERT_EQ(0, CTL(r, d, "-j", "tier", "add", "--pid", pid,
-			 "--quota", "64M")) TH_LOG("%s", r->err);
-	reply = OUT_JSON(r);
-	id = jint(reply, "id");
-	json_object_put(reply);
-	ASSERT_LT(0, id) TH_LOG("%s", r->out);
+	TIER_ADD_64M(r, d, pid, id);
 	EXPECT_EQ(1, tier_has(id));
 	ASSERT_EQ(0, strata_tier_stats(tier, id, &st));
 	EXPECT_EQ(self->sleeper, st.pid);
@@ -480,7 +483,6 @@ TEST_F_TIMEOUT(cli, tier_quota_through_the_daemon, 240)
 {
 	struct ud *d = &self->d;
 	struct run *r = run_new();
-	struct json_object *reply;
 	char pid[16], idstr[16], line[96];
 	long long id;
 	int tier;
@@ -492,12 +494,7 @@ TEST_F_TIMEOUT(cli, tier_quota_through_the_daemon, 240)
 	tier = strata_tier_open();
 	ASSERT_LE(0, tier);
 
-	ASSERT_EQ(0, CTL(r, d, "-j", "tier", "add", "--pid", pid,
-			 "--quota", "64M")) TH_LOG("%s", r->err);
-	reply = OUT_JSON(r);
-	id = jint(reply, "id");
-	json_object_put(reply);
-	ASSERT_LT(0, id) TH_LOG("%s", r->out);
+	TIER_ADD_64M(r, d, pid, id);
 	snprintf(idstr, sizeof(idstr), "%lld", id);
 
 	/* stratactl sends tier.quota: the daemon logs what it did */

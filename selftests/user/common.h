@@ -22,7 +22,7 @@
  *                  CTL(), CTL_AS(), CTL_NODAEMON(): stratactl
  *   the daemon     struct ud, ud_init(), ud_config(), ud_start(),
  *                  ud_stop(), ud_kill9(), ud_wait(), ud_call(),
- *                  ud_log_tail(), ud_cleanup()
+ *                  ud_log_tail(), ud_cleanup(), UD_SETUP()
  *   the kernel     mod_loaded(), mod_param(), mod_unload(), mod_insert(),
  *                  pins_count(), pins_total(), pin_link(),
  *                  bpf_count_progs(), bpf_count_maps(), bpf_count_links(),
@@ -86,18 +86,8 @@ static const char *const ud_modules[] = {
 	"strata_gang", "strata_tier", "strata_cap",
 };
 
-#define UD_WAIT_UNTIL(cond, ms) ({					\
-	long long __deadline = strata_now_ms() + (ms);			\
-	bool __ok;							\
-									\
-	for (;;) {							\
-		__ok = (cond);						\
-		if (__ok || strata_now_ms() >= __deadline)		\
-			break;						\
-		strata_sleep_ms(20);					\
-	}								\
-	__ok;								\
-})
+/* STRATA_WAIT_UNTIL() of strata_test.h: poll every 20 ms. */
+#define UD_WAIT_UNTIL(cond, ms) STRATA_WAIT_UNTIL(cond, ms)
 
 /* ---- paths ------------------------------------------------------------- */
 
@@ -375,18 +365,7 @@ static inline long mod_param_long(const char *mod, const char *param)
  */
 static inline int mod_unload(const char *mod, long ms)
 {
-	long long deadline = strata_now_ms() + ms;
-
-	for (;;) {
-		if (!syscall(SYS_delete_module, mod, O_NONBLOCK))
-			return 0;
-		if (errno == ENOENT)
-			return 0;
-		if ((errno != EAGAIN && errno != EBUSY) ||
-		    strata_now_ms() >= deadline)
-			return -errno;
-		strata_sleep_ms(100);
-	}
+	return strata_mod_unload(mod, ms, 100);
 }
 
 /* Load ROOT/kmod/AREA/@mod.ko with @params, behind the daemon's back. */
@@ -733,6 +712,13 @@ static inline struct json_object *jfind_module(struct json_object *arr,
 	return e ? e : jfind(arr, "name", mod + strlen("strata_"));
 }
 
+/* The "owner" of module @mod in module.list's reply @j, or "(null)". */
+static inline const char *jmodule_owner(struct json_object *j,
+					const char *mod)
+{
+	return UD_S(jstr(jfind_module(jlist(j, "modules"), mod), "owner"));
+}
+
 /* ---- the daemon -------------------------------------------------------- */
 
 struct ud {
@@ -881,26 +867,7 @@ static inline struct json_object *ud_status(const struct ud *d)
  */
 static inline int ud_wait(struct ud *d, long ms)
 {
-	long long deadline = strata_now_ms() + ms;
-	int status;
-	pid_t ret;
-
-	if (d->pid <= 0)
-		return d->status;
-	for (;;) {
-		ret = waitpid(d->pid, &status, WNOHANG);
-		if (ret == d->pid)
-			break;
-		if (ret < 0)
-			return -errno;
-		if (strata_now_ms() >= deadline)
-			return -ETIMEDOUT;
-		strata_sleep_ms(20);
-	}
-	d->pid = 0;
-	d->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-	return d->status;
+	return strata_wait_pid(&d->pid, &d->status, ms, 20);
 }
 
 /* Start stratad -c CONF [@arg] in the background, its output to the log. */
@@ -1061,6 +1028,32 @@ static inline int ud_cleanup(struct ud *d)
 		ud_rm_tree(d->dir);
 	return clean ? 0 : -EBUSY;
 }
+
+/* The first of the NULL-terminated @progs that cannot run, or NULL. */
+static inline const char *ud_missing(const char *const progs[])
+{
+	for (; *progs; progs++)
+		if (access(*progs, X_OK))
+			return *progs;
+	return NULL;
+}
+
+/*
+ * The start of every fixture's setup, ASSERTs in the caller's test: the
+ * programs named (UD_STRATAD, UD_STRATACTL) are built, the BPF file system
+ * is mounted, nothing a previous test left is loaded or pinned, and @d is
+ * a new private directory.
+ */
+#define UD_SETUP(d, ...) do {						\
+	const char *__missing =						\
+		ud_missing((const char *const[]){ __VA_ARGS__, NULL });	\
+									\
+	ASSERT_EQ(NULL, __missing) TH_LOG("no %s (make user)", __missing); \
+	ASSERT_EQ(0, ud_bpffs());					\
+	ASSERT_EQ(0, ud_clean_kernel())					\
+		TH_LOG("strata modules or pins left that cannot be removed"); \
+	ASSERT_EQ(0, ud_init(d));					\
+} while (0)
 
 /* ---- gangs and registrations ------------------------------------------- */
 

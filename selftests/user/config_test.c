@@ -24,12 +24,7 @@ FIXTURE(config) {
 
 FIXTURE_SETUP(config)
 {
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(&self->d));
+	UD_SETUP(&self->d, UD_STRATAD);
 }
 
 FIXTURE_TEARDOWN_PARENT(config)

@@ -30,12 +30,7 @@ FIXTURE(daemon) {
 
 FIXTURE_SETUP(daemon)
 {
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(&self->d));
+	UD_SETUP(&self->d, UD_STRATAD);
 }
 
 /* In the harness's process, also after an ASSERT ended the test. */
@@ -269,7 +264,7 @@ TEST_F_TIMEOUT(daemon, sigterm_detaches_policies_and_unloads_on_stop, 300)
 TEST_F_TIMEOUT(daemon, unload_on_stop_leaves_modules_it_did_not_load, 240)
 {
 	struct ud *d = &self->d;
-	struct json_object *reply, *mods;
+	struct json_object *reply;
 	int err;
 
 	ASSERT_EQ(0, mod_insert("strata_cap", NULL));
@@ -281,11 +276,8 @@ TEST_F_TIMEOUT(daemon, unload_on_stop_leaves_modules_it_did_not_load, 240)
 	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
 	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
 	ASSERT_NE(NULL, reply);
-	mods = jlist(reply, "modules");
-	EXPECT_STREQ("other", UD_S(jstr(jfind_module(mods, "strata_cap"),
-					"owner")));
-	EXPECT_STREQ("stratad", UD_S(jstr(jfind_module(mods, "strata_gang"),
-					  "owner")));
+	EXPECT_STREQ("other", jmodule_owner(reply, "strata_cap"));
+	EXPECT_STREQ("stratad", jmodule_owner(reply, "strata_gang"));
 	json_object_put(reply);
 
 	ASSERT_EQ(0, ud_stop(d)) TH_LOG("%s", ud_log_tail(d));
@@ -345,11 +337,8 @@ TEST_F_TIMEOUT(daemon, kill9_then_restart_adopts_and_attaches_nothing_twice,
 	json_object_put(reply);
 	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
 	ASSERT_NE(NULL, reply);
-	l = jlist(reply, "modules");
-	EXPECT_STREQ("stratad", UD_S(jstr(jfind_module(l, "strata_cap"),
-					  "owner")));
-	EXPECT_STREQ("stratad", UD_S(jstr(jfind_module(l, "strata_gang"),
-					  "owner")));
+	EXPECT_STREQ("stratad", jmodule_owner(reply, "strata_cap"));
+	EXPECT_STREQ("stratad", jmodule_owner(reply, "strata_gang"));
 	json_object_put(reply);
 
 	/* and a stop undoes the adopted ones as its own */
@@ -416,9 +405,7 @@ TEST_F_TIMEOUT(daemon, policy_pinned_by_another_is_owner_other_and_kept, 300)
 	json_object_put(reply);
 	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
 	ASSERT_NE(NULL, reply);
-	EXPECT_STREQ("other",
-		     UD_S(jstr(jfind_module(jlist(reply, "modules"),
-					    "strata_cap"), "owner")));
+	EXPECT_STREQ("other", jmodule_owner(reply, "strata_cap"));
 	json_object_put(reply);
 
 	/* which it neither detaches nor attaches again */
@@ -541,9 +528,7 @@ TEST_F_TIMEOUT(daemon, a_stop_that_leaves_modules_keeps_the_record, 300)
 	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));
 	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
 	ASSERT_NE(NULL, reply);
-	EXPECT_STREQ("stratad",
-		     UD_S(jstr(jfind_module(jlist(reply, "modules"),
-					    "strata_cap"), "owner")))
+	EXPECT_STREQ("stratad", jmodule_owner(reply, "strata_cap"))
 		TH_LOG("%s", json_object_to_json_string(reply));
 	json_object_put(reply);
 	EXPECT_EQ(0, ud_stop(d));

@@ -150,26 +150,7 @@ static int bg_start(struct bg *b, const struct ud *d, char *const args[])
 /* Wait up to @ms for it: its exit status, or -ETIMEDOUT. */
 static int bg_wait(struct bg *b, long ms)
 {
-	long long deadline = strata_now_ms() + ms;
-	int status;
-	pid_t ret;
-
-	if (b->pid <= 0)
-		return b->status;
-	for (;;) {
-		ret = waitpid(b->pid, &status, WNOHANG);
-		if (ret == b->pid)
-			break;
-		if (ret < 0)
-			return -errno;
-		if (strata_now_ms() >= deadline)
-			return -ETIMEDOUT;
-		strata_sleep_ms(50);
-	}
-	b->pid = 0;
-	b->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-	return b->status;
+	return strata_wait_pid(&b->pid, &b->status, ms, 50);
 }
 
 /* SIGTERM (stratactl kills its gang and passes it on), then SIGKILL. */
@@ -196,14 +177,7 @@ FIXTURE_SETUP(objects)
 {
 	struct ud *d = &self->d;
 
-	ASSERT_EQ(0, access(UD_STRATACTL, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATACTL);
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(d));
+	UD_SETUP(d, UD_STRATACTL, UD_STRATAD);
 	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n"
 			       "[module strata_cap]\n"
 			       "[module strata_tier]\n"
@@ -380,29 +354,19 @@ static int gangs_of(struct strata_gang_info *g, __u32 cap)
 	return err ? err : (int)count;
 }
 
-/* The gang named @name (LIST) into @info: 0, or -ENOENT. */
-static int gang_named(const char *name, struct strata_gang_info *info)
+/*
+ * The gang named @name, or with @koid when @name is NULL (LIST), into
+ * @info: 0, or -ENOENT.
+ */
+static int gang_find(const char *name, __u64 koid,
+		     struct strata_gang_info *info)
 {
 	struct strata_gang_info g[16];
 	int n = gangs_of(g, 16), i;
 
 	for (i = 0; i < n && i < 16; i++) {
-		if (!strncmp(g[i].name, name, STRATA_GANG_NAME_LEN)) {
-			*info = g[i];
-			return 0;
-		}
-	}
-	return n < 0 ? n : -ENOENT;
-}
-
-/* The gang with @koid (LIST) into @info: 0, or -ENOENT. */
-static int gang_koid(__u64 koid, struct strata_gang_info *info)
-{
-	struct strata_gang_info g[16];
-	int n = gangs_of(g, 16), i;
-
-	for (i = 0; i < n && i < 16; i++) {
-		if (g[i].koid == koid) {
+		if (name ? !strncmp(g[i].name, name, STRATA_GANG_NAME_LEN) :
+			   g[i].koid == koid) {
 			*info = g[i];
 			return 0;
 		}
@@ -629,9 +593,9 @@ static bool gpus_match(struct json_object *arr,
 	char __what[512] = "";						\
 	int __n0 = gangs_of(NULL, 0), __n1;				\
 									\
-	ASSERT_EQ(0, gang_koid(koid, &__a));				\
+	ASSERT_EQ(0, gang_find(NULL, koid, &__a));			\
 	ASSERT_EQ(0, CTL(r, d, "-j", "gang", "list")) TH_LOG("%s", (r)->err);\
-	ASSERT_EQ(0, gang_koid(koid, &__b));				\
+	ASSERT_EQ(0, gang_find(NULL, koid, &__b));			\
 	__n1 = gangs_of(NULL, 0);					\
 	__j = OUT_JSON(r);						\
 	ASSERT_TRUE(json_object_is_type(__j, json_type_array));		\
@@ -654,10 +618,10 @@ static bool gpus_match(struct json_object *arr,
 	char __what[512] = "", __k[32];					\
 									\
 	snprintf(__k, sizeof(__k), "%llu", (unsigned long long)(koid));	\
-	ASSERT_EQ(0, gang_koid(koid, &__a));				\
+	ASSERT_EQ(0, gang_find(NULL, koid, &__a));			\
 	ASSERT_EQ(0, CTL(r, d, "-j", "gang", "show", __k))		\
 		TH_LOG("%s", (r)->err);					\
-	ASSERT_EQ(0, gang_koid(koid, &__b));				\
+	ASSERT_EQ(0, gang_find(NULL, koid, &__b));			\
 	__j = OUT_JSON(r);						\
 	EXPECT_TRUE(gang_matches(__j, &__a, &__b, __what,		\
 				 sizeof(__what)))			\
@@ -828,7 +792,7 @@ TEST_F_TIMEOUT(objects, gang_create_runs_a_gang_the_listings_follow, 300)
 		"--gpus-per-member", "1", "--name", GANG_NAME, "--",
 		ud_path("build/user/examples/gang_member"), GANG_STEPS,
 		GANG_KERNEL_US, NULL }));
-	ASSERT_TRUE(UD_WAIT_UNTIL(!gang_named(GANG_NAME, &info) &&
+	ASSERT_TRUE(UD_WAIT_UNTIL(!gang_find(GANG_NAME, 0, &info) &&
 				  info.state == STRATA_GANG_RUNNING, 60000))
 		TH_LOG("the gang does not run: %s",
 		       UD_S(ud_slurp(self->bg.err)));
@@ -920,8 +884,8 @@ TEST_F_TIMEOUT(objects, gang_create_runs_a_gang_the_listings_follow, 300)
 	free(out);
 
 	/* gone with its creator: not listed, not shown */
-	EXPECT_TRUE(UD_WAIT_UNTIL(gang_koid(info.koid, &info) == -ENOENT,
-				  5000));
+	EXPECT_TRUE(UD_WAIT_UNTIL(gang_find(NULL, info.koid, &info) ==
+				      -ENOENT, 5000));
 	ASSERT_EQ(0, CTL(r, d, "-j", "gang", "list"));
 	j = OUT_JSON(r);
 	EXPECT_EQ(NULL, jfind_int(j, "koid", info.koid)) TH_LOG("%s", r->out);
@@ -1318,12 +1282,7 @@ FIXTURE_SETUP(sandbox)
 {
 	struct ud *d = &self->d;
 
-	ASSERT_EQ(0, access(UD_STRATACTL, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATACTL);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(d));
+	UD_SETUP(d, UD_STRATACTL);
 	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n"
 			       "[module strata_cap]\n"
 			       "[policy sandbox]\n"

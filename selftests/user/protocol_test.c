@@ -20,12 +20,7 @@ FIXTURE_SETUP(proto)
 {
 	struct ud *d = &self->d;
 
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(d));
+	UD_SETUP(d, UD_STRATAD);
 	ASSERT_EQ(0, ud_config(d, "unload_on_stop = yes\n"
 			       "[module strata_cap]\n"));
 	ASSERT_EQ(0, ud_start(d)) TH_LOG("%s", ud_log_tail(d));

@@ -22,12 +22,7 @@ FIXTURE(reload) {
 
 FIXTURE_SETUP(reload)
 {
-	ASSERT_EQ(0, access(UD_STRATAD, X_OK))
-		TH_LOG("no %s (make user)", UD_STRATAD);
-	ASSERT_EQ(0, ud_bpffs());
-	ASSERT_EQ(0, ud_clean_kernel())
-		TH_LOG("strata modules or pins left that cannot be removed");
-	ASSERT_EQ(0, ud_init(&self->d));
+	UD_SETUP(&self->d, UD_STRATAD);
 }
 
 FIXTURE_TEARDOWN_PARENT(reload)
@@ -134,9 +129,7 @@ TEST_F_TIMEOUT(reload, sighup_loads_a_newly_configured_module, 300)
 	EXPECT_EQ(1500, mod_param_long("strata_tier", "scan_max_ms"));
 	reply = ud_call(d, &err, "{\"cmd\":\"module.list\"}");
 	ASSERT_NE(NULL, reply);
-	EXPECT_STREQ("stratad",
-		     UD_S(jstr(jfind_module(jlist(reply, "modules"),
-					    "strata_tier"), "owner")));
+	EXPECT_STREQ("stratad", jmodule_owner(reply, "strata_tier"));
 	json_object_put(reply);
 	STOP();
 }

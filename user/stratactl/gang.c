@@ -17,7 +17,6 @@
  * JSON output keeps the units of the uapi (ns); the text output converts
  * them to seconds and microseconds.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -416,24 +415,6 @@ static void gang_print(const struct strata_gang_info *g)
 	printf("  created    %.1f s ago by uid %u\n",
 	       now > g->created_ns ? (now - g->created_ns) / 1e9 : 0.0,
 	       g->uid);
-}
-
-/* ---- parsing ------------------------------------------------------------- */
-
-/* A decimal number from @min to @max. */
-static int parse_u64(const char *s, __u64 min, __u64 max, __u64 *v)
-{
-	unsigned long long n;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || *end || n < min || n > max)
-		return -EINVAL;
-	*v = n;
-	return 0;
 }
 
 /* ---- list, show, status -------------------------------------------------- */

@@ -6,7 +6,6 @@
  * admin_group may do it; else directly with STRATA_GANG_IOC_KILL_ID, which
  * needs CAP_SYS_ADMIN.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,21 +29,6 @@ static const char kill_help[] =
 "its admin_group); else directly (STRATA_GANG_IOC_KILL_ID), as root.\n"
 "Exit status: 0 killed, 1 failure (no such gang, ended already, no\n"
 "privilege), 2 bad usage, 3 strata_gang not loaded, 5 stratad refused.\n";
-
-static int parse_koid(const char *s, __u64 *koid)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || !v)
-		return -EINVAL;
-	*koid = v;
-	return 0;
-}
 
 static int kill_direct(__u64 koid)
 {
@@ -97,7 +81,7 @@ int gang_kill(int argc, char **argv)
 		err_msg("'gang kill' takes one KOID (" LIST_HINT ")");
 		return STRATACTL_USAGE;
 	}
-	if (parse_koid(argv[0], &koid)) {
+	if (parse_u64(argv[0], 1, UINT64_MAX, &koid)) {
 		err_msg("'%s' is not a gang koid (a number that "
 			"'stratactl gang list' shows)", argv[0]);
 		return STRATACTL_USAGE;

@@ -2,6 +2,7 @@
 /*
  * stratactl - the strata command line: stratactl [OPTIONS] OBJECT COMMAND
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -109,6 +110,21 @@ int read_sysfs_long(const char *path, long *val)
 	ret = fscanf(f, "%ld", val) == 1 ? 0 : -EIO;
 	fclose(f);
 	return ret;
+}
+
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*v = n;
+	return 0;
 }
 
 bool cmd_help(int argc, char **argv, const char *help)

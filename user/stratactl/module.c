@@ -9,13 +9,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "stratactl.h"
+#include "util.h"
 
 #define SYS_MODULE	"/sys/module/"
 
@@ -58,21 +58,11 @@ static const char *module_arg(const char *arg)
 /* A sysfs file's first line into @buf; 0 or -errno. */
 static int read_line(const char *path, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd;
+	int ret = read_file(path, buf, size);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	if (!ret)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ret;
 }
 
 static int not_dot(const struct dirent *de)

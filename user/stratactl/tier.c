@@ -147,14 +147,9 @@ static int tier_fail(int err, const char *what, __u32 id)
 /* A registration id: a decimal number from 1 to 2^32 - 1. */
 static int parse_id(const char *s, __u32 *id)
 {
-	unsigned long long v;
-	char *end;
+	__u64 v;
 
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || !v || v > UINT32_MAX)
+	if (parse_u64(s, 1, UINT32_MAX, &v))
 		return -EINVAL;
 	*id = v;
 	return 0;

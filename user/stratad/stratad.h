@@ -14,6 +14,8 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "util.h"
+
 struct kmod_module;
 
 #define STRATA_BPF_ROOT		"/sys/fs/bpf/strata"
@@ -306,8 +308,6 @@ char *xstrdup(const char *s);
 void msgf(char *msg, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int mkdir_p(const char *path, mode_t mode);
-/* Read a small file into @buf without its trailing newline. */
-int read_file(const char *path, char *buf, size_t len);
 int write_file(const char *path, const char *text);
 
 #endif /* _STRATAD_H */
