@@ -16,13 +16,14 @@
 
 #include "stratad.h"
 
-/* How long an unload waits for references that are going away. */
 /*
- * Unload: give up after 5 s; when stopping, after 5 s without a reference
- * going away, or 60 s (a command must not hold up the daemon that long).
+ * How long an unload waits for references that are going away: 5 s for a
+ * command (it must not hold up the daemon), 30 s when stopping (under
+ * TCG the last reference of a detached LSM program calling the module's
+ * kfuncs has been seen to go more than 5 s after the others).
  */
 #define UNLOAD_TRIES		100
-#define UNLOAD_MAX_TRIES	1200
+#define UNLOAD_STOP_TRIES	600
 #define UNLOAD_WAIT_MS		50
 
 static struct kmod_ctx *kctx;
@@ -316,7 +317,7 @@ int module_remove(enum strata_module m, char *msg)
 	struct kmod_list *holders, *l;
 	struct kmod_module *mod;
 	char users[256] = "";
-	int err, tries, total, refcnt, max;
+	int err, tries, max;
 
 	err = kmod_module_new_from_name(kctx, name, &mod);
 	if (err) {
@@ -347,24 +348,16 @@ int module_remove(enum strata_module m, char *msg)
 	/*
 	 * A struct_ops map drops its module reference an RCU grace period
 	 * after its link is gone, and each program calling the module's
-	 * kfuncs when it is freed: a policy detached just now may still hold
-	 * references for a moment (seconds for 67 LSM programs under TCG).
-	 * Wait while they keep going away; give up once they stop.
+	 * kfuncs when it is freed (after an RCU tasks grace period, for
+	 * trampolines): a policy detached just now may still hold
+	 * references for a while.
 	 */
-	refcnt = kmod_module_get_refcnt(mod);
-	max = stratad.stopping ? UNLOAD_MAX_TRIES : UNLOAD_TRIES;
-	for (tries = 0, total = 0; tries < UNLOAD_TRIES && total < max;
-	     tries++, total++) {
-		int now;
-
+	max = stratad.stopping ? UNLOAD_STOP_TRIES : UNLOAD_TRIES;
+	for (tries = 0; tries < max; tries++) {
 		err = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
 		if (err != -EAGAIN && err != -EBUSY)
 			break;
 		usleep(UNLOAD_WAIT_MS * 1000);
-		now = kmod_module_get_refcnt(mod);
-		if (now < refcnt)
-			tries = 0;
-		refcnt = now;
 	}
 	if (err == -EAGAIN || err == -EBUSY) {
 		msgf(msg,
