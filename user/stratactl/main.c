@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+
+#include <linux/bpf.h>
 
 #include "ipc.h"
 #include "stratactl.h"
@@ -110,6 +113,17 @@ int read_sysfs_long(const char *path, long *val)
 	ret = fscanf(f, "%ld", val) == 1 ? 0 : -EIO;
 	fclose(f);
 	return ret;
+}
+
+/* An fd for the BPF object pinned at @path (BPF_OBJ_GET), or -1 (errno). */
+int bpf_pin_get(const char *path, __u32 flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (__u64)(unsigned long)path;
+	attr.file_flags = flags;
+	return syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
 }
 
 int parse_u64(const char *s, __u64 min, __u64 max, __u64 *v)

@@ -76,9 +76,7 @@ static int link_info(const char *path, struct bpf_link_info *info)
 	union bpf_attr attr;
 	int fd, err = 0;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (__u64)(unsigned long)path;
-	fd = syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
+	fd = bpf_pin_get(path, 0);
 	if (fd < 0)
 		return -errno;
 	memset(info, 0, sizeof(*info));

@@ -46,16 +46,6 @@ CAP_SANDBOX_PIN_DIR "), how many calls each rule refused, and the\n"
 "last refusals, oldest first.  Needs root (the pins are root's).\n"
 "Exit status 3 when the programs are not loaded.\n";
 
-static int bpf_obj_get_rdonly(const char *path)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (__u64)(unsigned long)path;
-	attr.file_flags = BPF_F_RDONLY;
-	return syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
-}
-
 static int bpf_lookup(int map, __u32 key, void *value)
 {
 	union bpf_attr attr;
@@ -150,12 +140,12 @@ static int sandbox_show(int argc, char **argv)
 		return STRATACTL_NOT_LOADED;
 	}
 	links = count_links();
-	denials = bpf_obj_get_rdonly(DENIALS_PIN);
+	denials = bpf_pin_get(DENIALS_PIN, BPF_F_RDONLY);
 	if (denials < 0) {
 		err_msg("cannot open %s: %s", DENIALS_PIN, strerror(errno));
 		return STRATACTL_ERR;
 	}
-	ring = bpf_obj_get_rdonly(RECENT_PIN);
+	ring = bpf_pin_get(RECENT_PIN, BPF_F_RDONLY);
 	if (ring < 0) {
 		err_msg("cannot open %s: %s", RECENT_PIN, strerror(errno));
 		close(denials);

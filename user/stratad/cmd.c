@@ -126,8 +126,9 @@ struct json_object *cmd_module_list(const struct client *c,
 	return reply;
 }
 
-struct json_object *cmd_module_load(const struct client *c,
-				    struct json_object *r)
+/* module.load and module.unload: @op on the module the request names. */
+static struct json_object *module_op(struct json_object *r,
+				     int (*op)(enum strata_module, char *))
 {
 	struct json_object *reply = NULL;
 	char msg[MSG_LEN];
@@ -136,28 +137,23 @@ struct json_object *cmd_module_load(const struct client *c,
 	m = arg_module(r, &reply);
 	if (m < 0)
 		return reply;
-	err = daemon_module_load(m, msg);
+	err = op(m, msg);
 	if (err)
 		return ipc_reply_error(-err, "%s", msg);
 	daemon_notify_status();
 	return ipc_reply_ok();
 }
 
+struct json_object *cmd_module_load(const struct client *c,
+				    struct json_object *r)
+{
+	return module_op(r, daemon_module_load);
+}
+
 struct json_object *cmd_module_unload(const struct client *c,
 				      struct json_object *r)
 {
-	struct json_object *reply = NULL;
-	char msg[MSG_LEN];
-	int m, err;
-
-	m = arg_module(r, &reply);
-	if (m < 0)
-		return reply;
-	err = daemon_module_unload(m, msg);
-	if (err)
-		return ipc_reply_error(-err, "%s", msg);
-	daemon_notify_status();
-	return ipc_reply_ok();
+	return module_op(r, daemon_module_unload);
 }
 
 struct json_object *cmd_policy_list(const struct client *c,
