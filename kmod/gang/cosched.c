@@ -11,6 +11,9 @@
  * A member is only pinned to a CPU its own affinity (and cpuset) allows,
  * a deadline task is left alone, and a real-time one keeps its priority.
  *
+ * In scx mode (scx.c) the member becomes SCHED_EXT instead, and its CPU
+ * records it as owner, so that the sched_ext scheduler starts it there.
+ *
  * Members of a STRATA_GANG_STOP gang that have not parked in STEP within
  * park_grace_ms of a preemption are stopped with SIGSTOP (their whole
  * process, as the job-control stop of a shell would) and continued with
@@ -25,7 +28,12 @@
 #include "gang.h"
 #include "trace.h"
 
-static void gang_member_boost(struct gang_member *m)
+/**
+ * gang_member_boost() - pin a member to its CPU and raise its policy
+ * @m: the member of a running gang, alive, under gang_lock
+ * @token: its slice's token (scx.c)
+ */
+void gang_member_boost(struct gang_member *m, u64 token)
 {
 	struct sched_attr attr = {
 		.size = sizeof(attr),
@@ -54,8 +62,16 @@ static void gang_member_boost(struct gang_member *m)
 	m->saved_policy = p->policy;
 	m->saved_nice = task_nice(p);
 	m->saved_reset_on_fork = p->sched_reset_on_fork;
+	if (gang_scx_active()) {
+		attr.sched_policy = SCHED_EXT;
+		attr.sched_priority = 0;
+		attr.sched_nice = m->saved_nice;
+		gang_scx_place(m, token);
+	}
 	if (!sched_setattr_nocheck(p, &attr))
 		m->boosted = true;
+	else
+		gang_scx_unplace(m);
 }
 
 /**
@@ -69,6 +85,7 @@ void gang_member_restore(struct gang_member *m)
 	};
 	struct task_struct *p = m->task;
 
+	gang_scx_unplace(m);
 	if (m->boosted) {
 		attr.sched_policy = m->saved_policy;
 		attr.sched_nice = m->saved_nice;
@@ -111,12 +128,13 @@ void gang_cosched_start(struct gang *g)
 {
 	u32 i;
 
+	g->scx_token = gang_scx_new_token();
 	for (i = 0; i < g->joined; i++) {
 		struct gang_member *m = &g->members[i];
 
 		if (m->state != GANG_MEMBER_JOINED)
 			continue;
-		gang_member_boost(m);
+		gang_member_boost(m, g->scx_token);
 		gang_member_continue(m);
 	}
 }

@@ -112,6 +112,7 @@ struct gang_member {
 	bool stopped;
 	bool parked;
 	bool exiting;
+	bool placed;
 	u64 started_slice;
 	cpumask_var_t saved_mask;
 	int saved_policy;
@@ -191,6 +192,7 @@ struct gang {
 	cpumask_var_t cpu_mask;
 	u64 slice;
 	u64 slice_end_ns;
+	u64 scx_token;
 	u64 queued_ns;
 	u64 run_start_ns;
 	u64 attained_ns;
@@ -278,12 +280,28 @@ extern struct gang_sched_counters {
 /* ---- co-scheduling (cosched.c) ---------------------------------------- */
 
 void gang_cosched_start(struct gang *g);
+void gang_member_boost(struct gang_member *m, u64 token);
 void gang_cosched_stop(struct gang *g, bool stop_stragglers);
 void gang_member_restore(struct gang_member *m);
 void gang_member_continue(struct gang_member *m);
 void gang_note_start(struct gang *g, struct gang_member *m);
 void gang_skew_check(struct gang *g);
 void gang_grace_work(struct kthread_work *work);
+
+/* ---- the sched_ext path (scx.c) --------------------------------------- */
+
+struct gang_scx_counters {
+	u64 attaches;
+	u64 detaches;
+};
+
+void gang_scx_init(void);
+void gang_scx_exit(void);
+bool gang_scx_active(void);
+void gang_scx_counters(struct gang_scx_counters *c);
+u64 gang_scx_new_token(void);
+void gang_scx_place(struct gang_member *m, u64 token);
+void gang_scx_unplace(struct gang_member *m);
 
 /* ---- member exit (exit.c) --------------------------------------------- */
 

@@ -129,6 +129,7 @@ static int __init strata_gang_init(void)
 		pr_err("cannot watch task exits: %d\n", err);
 		goto out_gpus;
 	}
+	gang_scx_init();
 	err = gang_policy_init();
 	if (err) {
 		pr_err("cannot register strata_gang_ops or kfuncs: %d\n", err);
@@ -157,6 +158,7 @@ out_sched:
 static void __exit strata_gang_exit(void)
 {
 	misc_deregister(&strata_gang_dev);
+	gang_scx_exit();
 	gang_exit_exit();
 	gang_gpus_exit();
 	gang_sched_exit();

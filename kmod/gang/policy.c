@@ -149,10 +149,20 @@ __bpf_kfunc int bpf_strata_gang_gpu_access(u32 dev)
 
 __bpf_kfunc_end_defs();
 
-/* For strata_gang_ops callbacks: gang_order.bpf.c. */
+/*
+ * For struct_ops programs: strata_gang_ops callbacks (gang_order.bpf.c)
+ * and, where sched_ext exists, its scheduler (scx.c, bpf/scx/).  A module
+ * registers one set per program type.
+ */
 BTF_KFUNCS_START(strata_gang_ops_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_strata_gang_free_gpus)
 BTF_ID_FLAGS(func, bpf_strata_gang_nr_queued)
+#ifdef CONFIG_SCHED_CLASS_EXT
+BTF_ID_FLAGS(func, bpf_strata_gang_scx_attach)
+BTF_ID_FLAGS(func, bpf_strata_gang_scx_detach)
+BTF_ID_FLAGS(func, bpf_strata_gang_scx_task_cpu, KF_RCU)
+BTF_ID_FLAGS(func, bpf_strata_gang_scx_cpu_token)
+#endif
 BTF_KFUNCS_END(strata_gang_ops_kfunc_ids)
 
 static const struct btf_kfunc_id_set strata_gang_ops_kfunc_set = {

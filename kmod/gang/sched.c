@@ -37,6 +37,7 @@
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -752,11 +753,16 @@ u32 gang_sched_nr_queued(void)
  */
 void gang_sched_status(struct strata_gang_status *st)
 {
+	struct gang_scx_counters scx;
 	struct gang *g;
 
 	memset(st, 0, sizeof(*st));
+	gang_scx_counters(&scx);
+	st->scx_attaches = scx.attaches;
+	st->scx_detaches = scx.detaches;
 	rt_mutex_lock(&gang_lock);
-	st->mode = STRATA_GANG_MODE_STOCK;
+	st->mode = gang_scx_active() ? STRATA_GANG_MODE_SCX :
+				       STRATA_GANG_MODE_STOCK;
 	st->policy = READ_ONCE(gang_policy_mode);
 	st->nr_gpus = gang_nr_gpus;
 	st->free_gpus = gang_count_free_gpus();

@@ -161,6 +161,40 @@ static inline const char *gang_param_path(const char *name, char *buf,
 	return buf;
 }
 
+/*
+ * The co-scheduling mode this pass of the tests runs in: run-tests sets
+ * STRATA_GANG_MODE=scx when a sched_ext scheduler is attached for it.
+ */
+static inline __u32 gang_expected_mode(void)
+{
+	const char *m = getenv("STRATA_GANG_MODE");
+
+	return m && !strcmp(m, "scx") ? STRATA_GANG_MODE_SCX :
+					STRATA_GANG_MODE_STOCK;
+}
+
+#ifndef SCHED_EXT
+#define SCHED_EXT 7
+#endif
+
+/*
+ * What sched_getscheduler() says of a running co-scheduled member: the
+ * SCHED_FIFO boost in stock mode, SCHED_EXT in scx mode; reset-on-fork
+ * in both.
+ */
+static inline int gang_boost_policy(void)
+{
+	return (gang_expected_mode() == STRATA_GANG_MODE_SCX ? SCHED_EXT :
+							       SCHED_FIFO) |
+	       SCHED_RESET_ON_FORK;
+}
+
+/* Its sched_priority: 1 (SCHED_FIFO) or 0 (SCHED_EXT). */
+static inline int gang_boost_prio(void)
+{
+	return gang_expected_mode() == STRATA_GANG_MODE_SCX ? 0 : 1;
+}
+
 /* Module parameter @name as a string in @buf; 0 or -errno. */
 static inline int gang_param_str(const char *name, char *buf, size_t size)
 {
@@ -1080,13 +1114,28 @@ static inline int gang_module_unload(long ms)
 	}
 }
 
-/* Load ROOT/kmod/gang/strata_gang.ko with @params; 0 or -errno. */
+/*
+ * Where the modules are: $STRATA_KO_ROOT (run-tests sets it to build/scx/mod
+ * on the sched_ext kernel), else the repository.  0 or -errno.
+ */
+static inline int gang_ko_root(char *buf, size_t size)
+{
+	const char *env = getenv("STRATA_KO_ROOT");
+
+	if (!env || !*env)
+		return gang_repo_root(buf, size);
+	if ((size_t)snprintf(buf, size, "%s", env) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Load KO_ROOT/kmod/gang/strata_gang.ko with @params; 0 or -errno. */
 static inline int gang_module_load(const char *params)
 {
 	char root[PATH_MAX], ko[PATH_MAX + 32];
 	int fd, err;
 
-	err = gang_repo_root(root, sizeof(root));
+	err = gang_ko_root(root, sizeof(root));
 	if (err)
 		return err;
 	snprintf(ko, sizeof(ko), "%s/kmod/gang/" GANG_MODULE ".ko", root);

@@ -87,7 +87,10 @@ static int start(FIXTURE_DATA(cosched) *self, int i, __u32 h, int steps,
 	return gang_job_start_thread(j, self->dev, self->table);
 }
 
-/* The job is pinned to the CPU its latest STEP reported, SCHED_FIFO 1. */
+/*
+ * The job is pinned to the CPU its latest STEP reported, SCHED_FIFO 1 (in
+ * scx mode SCHED_EXT).
+ */
 static void pinned_and_boosted(struct __test_metadata *_metadata,
 			       FIXTURE_DATA(cosched) *self,
 			       const struct gang_job *j)
@@ -98,8 +101,8 @@ static void pinned_and_boosted(struct __test_metadata *_metadata,
 		TH_LOG("cpu %d is not in the pool", j->last.cpu);
 	EXPECT_EQ(1ULL << j->last.cpu, j->step_affinity);
 	/* reset-on-fork: what it forks does not inherit the boost */
-	EXPECT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK, j->step_policy);
-	EXPECT_EQ(1, j->step_prio);
+	EXPECT_EQ(gang_boost_policy(), j->step_policy);
+	EXPECT_EQ(gang_boost_prio(), j->step_prio);
 }
 
 TEST_F(cosched, running_members_are_pinned_to_their_own_cpus_and_boosted)
@@ -124,8 +127,7 @@ TEST_F(cosched, running_members_are_pinned_to_their_own_cpus_and_boosted)
 		cpus |= 1ULL << j->last.cpu;
 		/* seen from outside, too */
 		EXPECT_EQ(1ULL << j->last.cpu, gang_affinity(j->tid));
-		EXPECT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK,
-			  sched_getscheduler(j->tid));
+		EXPECT_EQ(gang_boost_policy(), sched_getscheduler(j->tid));
 	}
 	ASSERT_EQ(0, gang_status(self->dev, &st));
 	EXPECT_EQ(self->nr_cpus - n, st.free_cpus);
@@ -277,7 +279,10 @@ TEST_F(cosched, skew_is_measured_once_every_member_started_the_slice)
 /*
  * A boosted member's children start SCHED_OTHER with the member's own
  * affinity, not pinned at SCHED_FIFO for good; LEAVE restores the member
- * without SCHED_RESET_ON_FORK, which it did not have.
+ * without SCHED_RESET_ON_FORK, which it did not have.  In scx mode the
+ * children keep SCHED_EXT (reset-on-fork only resets real-time and
+ * deadline policies), which owns no CPU: the scheduler runs them as any
+ * other task, and the fair class does when it is gone.
  */
 TEST_F(cosched, children_of_a_boosted_member_do_not_inherit_the_boost)
 {
@@ -293,7 +298,7 @@ TEST_F(cosched, children_of_a_boosted_member_do_not_inherit_the_boost)
 	ASSERT_EQ(0, gang_join(self->dev, self->table, self->h[0], NULL));
 	ASSERT_EQ(0, gang_step(self->dev, self->table, self->h[0], 0, &st));
 	ASSERT_LE(0, st.cpu);
-	ASSERT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK, sched_getscheduler(0));
+	ASSERT_EQ(gang_boost_policy(), sched_getscheduler(0));
 
 	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
@@ -314,7 +319,9 @@ TEST_F(cosched, children_of_a_boosted_member_do_not_inherit_the_boost)
 		  read(fds[0], &child_mask, sizeof(child_mask)));
 	close(fds[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(SCHED_OTHER, child_policy);
+	EXPECT_EQ(gang_expected_mode() == STRATA_GANG_MODE_SCX ? SCHED_EXT :
+								 SCHED_OTHER,
+		  child_policy);
 	/* affinity is inherited, as for any fork: the pin, not the boost */
 	EXPECT_EQ(1ULL << st.cpu, child_mask);
 

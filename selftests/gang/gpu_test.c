@@ -101,7 +101,8 @@ TEST_F(gpu, status_counts_gpus_cpus_and_gangs)
 	ASSERT_EQ(0, gang_status(self->dev, &st));
 	EXPECT_EQ(GANG_NR_FAKE, st.nr_gpus);
 	EXPECT_EQ(GANG_NR_FAKE, st.free_gpus);
-	EXPECT_EQ(STRATA_GANG_MODE_STOCK, st.mode);
+	/* run-tests says which mode this pass runs in */
+	EXPECT_EQ(gang_expected_mode(), st.mode);
 	EXPECT_EQ(gang_param_get("sched_policy"), st.policy);
 	EXPECT_LT(0, st.nr_cpus);
 	EXPECT_EQ(st.nr_cpus, st.free_cpus);
@@ -109,8 +110,14 @@ TEST_F(gpu, status_counts_gpus_cpus_and_gangs)
 	EXPECT_EQ(0, st.queued);
 	EXPECT_EQ(0, st.running);
 	EXPECT_EQ(0, st.bpf_policy);
+	/* a scheduler is attached for the scx pass, none otherwise */
+	if (gang_expected_mode() == STRATA_GANG_MODE_SCX) {
+		EXPECT_LT(st.scx_detaches, st.scx_attaches);
+	} else {
+		EXPECT_EQ(st.scx_detaches, st.scx_attaches);
+	}
 	EXPECT_EQ(0, st.reserved[0]);
-	EXPECT_EQ(0, st.reserved[3]);
+	EXPECT_EQ(0, st.reserved[1]);
 }
 
 TEST_F(gpu, status_follows_the_sched_policy_parameter)

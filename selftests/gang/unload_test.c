@@ -27,7 +27,7 @@ FIXTURE_SETUP(unload)
 	int dev;
 
 	ASSERT_TRUE(gang_module_loaded());
-	ASSERT_EQ(0, gang_repo_root(root, sizeof(root)));
+	ASSERT_EQ(0, gang_ko_root(root, sizeof(root)));
 	snprintf(ko, sizeof(ko), "%s/kmod/gang/" GANG_MODULE ".ko", root);
 	ASSERT_EQ(0, access(ko, R_OK)) TH_LOG("no %s", ko);
 	ASSERT_EQ(0, gang_param_str("fake_gpus", fake, sizeof(fake)));

@@ -556,6 +556,9 @@ static int gang_status(int argc, char **argv)
 	}
 	if (!json_output) {
 		printf("mode           %s\n", mode_name(st.mode));
+		printf("sched_ext      %llu attached, %llu detached\n",
+		       (unsigned long long)st.scx_attaches,
+		       (unsigned long long)st.scx_detaches);
 		printf("policy         %s\n", policy_name(st.policy));
 		printf("bpf policy     %s\n", st.bpf_policy ? "yes" : "no");
 		printf("gpus           %u free of %u\n", st.free_gpus,
@@ -574,6 +577,8 @@ static int gang_status(int argc, char **argv)
 	}
 	o = json_object_new_object();
 	add_str(o, "mode", mode_name(st.mode));
+	add_u64(o, "scx_attaches", st.scx_attaches);
+	add_u64(o, "scx_detaches", st.scx_detaches);
 	add_str(o, "policy", policy_name(st.policy));
 	json_object_object_add(o, "bpf_policy",
 			       json_object_new_boolean(st.bpf_policy));

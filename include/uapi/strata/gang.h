@@ -394,6 +394,9 @@ enum strata_gang_policy {
  * @preemptions: preemptions since load
  * @aborts: aborts since load
  * @deaths: member deaths since load
+ * @scx_attaches: sched_ext schedulers attached since load
+ * @scx_detaches: sched_ext schedulers detached since load (unloaded,
+ *	or ejected by an error, the watchdog or CPU hotplug)
  * @reserved: zero
  */
 struct strata_gang_status {
@@ -411,7 +414,9 @@ struct strata_gang_status {
 	__u64 preemptions;
 	__u64 aborts;
 	__u64 deaths;
-	__u64 reserved[4];
+	__u64 scx_attaches;
+	__u64 scx_detaches;
+	__u64 reserved[2];
 };
 
 #define STRATA_GANG_IOC_STATUS	_IOR(STRATA_GANG_IOC_MAGIC, 0x60,	\
