@@ -3,7 +3,7 @@
 # strata - top-level build.
 #
 #   make            modules, BPF objects and skeletons, libstrata, tools, selftests
-#   make check      all of it, then every selftest in the test VM (T=cap: one area)
+#   make check      all of it, then every selftest in the test VMs (T=cap: one area)
 #   make demo       a guided tour in the test VM
 #   make bench      benchmarks in the test VM, results in build/bench/<area>.json
 #   make deps       install or verify the build and test dependencies
@@ -27,6 +27,8 @@ $(STRATA_CACHE)/env.mk:
 VERSION	:= 0.4.0
 KVER	?= $(STRATA_KVER)
 KDIR	?= /usr/src/linux-headers-$(KVER)
+# The sched_ext test kernel's build tree (scripts/build-kernel.sh).
+SCX_KDIR ?= $(STRATA_SCX_KDIR)
 BUILD	:= $(CURDIR)/build
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -66,7 +68,7 @@ KMOD_SRCS := $(wildcard kmod/*/*.c kmod/*/*.h kmod/*/Kbuild include/strata/*.h \
 			include/uapi/strata/*.h) Kbuild
 
 .PHONY: all modules
-all: modules bpf user selftests man
+all: modules bpf user selftests man $(if $(SCX_KDIR),scx)
 
 modules: $(MODULES)
 
@@ -176,7 +178,7 @@ $(MAN_OUT)/%: Documentation/man/%.rst
 # ---- selftests -------------------------------------------------------------
 
 TEST_OUT := $(BUILD)/selftests
-TEST_SRCS := $(wildcard selftests/*/*_test.c)
+TEST_SRCS := $(filter-out selftests/scx/%,$(wildcard selftests/*/*_test.c))
 TESTS	:= $(patsubst selftests/%.c,$(TEST_OUT)/%,$(TEST_SRCS))
 BENCH_SRCS := $(wildcard selftests/bench/*_bench.c)
 BENCHES	:= $(patsubst selftests/%.c,$(TEST_OUT)/%,$(BENCH_SRCS))
@@ -203,27 +205,108 @@ $(TEST_OUT)/user/%_test: selftests/user/%_test.c $(wildcard selftests/*/*.h \
 		$(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
 		$(shell pkg-config --cflags --libs json-c) -lpthread -lm
 
+# ---- the sched_ext test kernel ---------------------------------------------
+#
+# scripts/deps.sh builds a second kernel with sched_ext (STRATA_SCX_KDIR).
+# The modules are built for it from a copy of their sources in build/scx/mod
+# (Kbuild writes its objects next to the sources), and the sched_ext
+# scheduler (bpf/scx/), its loader and its selftests (selftests/scx/)
+# against its BTF and tools/sched_ext's headers.
+
+SCX_OUT	:= $(BUILD)/scx
+SCX_MOD	:= $(SCX_OUT)/mod
+# strata_tier needs MMU notifiers, which that small kernel does not have,
+# and has nothing to do with sched_ext.
+SCX_AREAS := cap gang
+SCX_MODULES := $(foreach a,$(SCX_AREAS),$(SCX_MOD)/kmod/$(a)/strata_$(a).ko)
+SCX_BPF	:= $(SCX_OUT)/bpf
+SCX_INC	:= $(STRATA_SCX_SRC)/tools/sched_ext/include
+SCX_BPF_SRCS := $(wildcard bpf/scx/*.bpf.c)
+SCX_SKELS := $(patsubst bpf/scx/%.bpf.c,$(SCX_BPF)/%.skel.h,$(SCX_BPF_SRCS))
+SCX_LOADERS := $(patsubst bpf/scx/%.c,$(SCX_BPF)/%,\
+		 $(filter-out %.bpf.c,$(wildcard bpf/scx/*.c)))
+SCX_TESTS := $(patsubst selftests/scx/%.c,$(SCX_OUT)/selftests/%,\
+		$(wildcard selftests/scx/*_test.c))
+SCX_BPF_CFLAGS := $(BPF_CFLAGS:-I$(BPF_OUT)=-I$(SCX_BPF)) -mcpu=v3 \
+		  -I$(SCX_INC) -Ibpf/scx
+SCX_CFLAGS := $(USER_CFLAGS) -I$(SCX_BPF) -I$(SCX_INC) -Ibpf/scx
+
+.PHONY: scx
+scx: $(SCX_MODULES) $(SCX_SKELS) $(SCX_LOADERS) $(SCX_TESTS)
+
+$(SCX_MODULES) &: $(KMOD_SRCS)
+	$(Q)mkdir -p $(SCX_MOD)
+	$(Q)rsync -a --delete --exclude='*.o' --exclude='*.ko' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' \
+		--exclude=modules.order --exclude=Module.symvers \
+		Kbuild kmod include $(SCX_MOD)/
+	@echo "  MODULES $(SCX_MOD) (sched_ext kernel)"
+	$(Q)$(MAKE) -C $(SCX_KDIR) M=$(SCX_MOD) W=1 STRATA_AREAS="$(SCX_AREAS)" modules
+
+$(SCX_BPF)/vmlinux.h: $(SCX_KDIR)/vmlinux
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $< format c > $@.tmp && mv $@.tmp $@
+
+$(SCX_BPF)/strata_gang.h: $(SCX_MOD)/kmod/gang/strata_gang.ko $(SCX_KDIR)/vmlinux
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $< --base-btf $(SCX_KDIR)/vmlinux \
+		format c > $@.tmp && mv $@.tmp $@
+
+$(SCX_BPF)/%.bpf.o: bpf/scx/%.bpf.c $(SCX_BPF)/vmlinux.h $(SCX_BPF)/strata_gang.h \
+		$(wildcard bpf/scx/*.h)
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(SCX_BPF_CFLAGS) -c $< -o $@
+
+$(SCX_BPF)/%.skel.h: $(SCX_BPF)/%.bpf.o
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(SCX_BPF)/%: bpf/scx/%.c $(SCX_SKELS) $(wildcard bpf/scx/*.h) $(LIB_A)
+	@echo "  LOADER  $@"
+	$(Q)$(CC) $(SCX_CFLAGS) -o $@ $< $(LIB_A) $(LIBBPF_A) $(BPF_LIBS)
+
+$(SCX_OUT)/selftests/%: selftests/scx/%.c $(SCX_SKELS) $(wildcard bpf/scx/*.h \
+		selftests/scx/*.h selftests/gang/*.h selftests/*.h) $(LIB_A)
+	$(Q)mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(SCX_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSFT_INC) \
+		-Iselftests -o $@ $< $(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
+		-lpthread -lm
+
 # ---- running things in the test VM ------------------------------------------
 
 .PHONY: deps check demo bench checkpatch
 deps:
 	$(Q)scripts/deps.sh
 
+# Two VMs: the Debian kernel for every area, the sched_ext kernel for the
+# area scx (T=scx[/...] runs only that one, T=AREA only the first).
 check: deps
 	$(Q)$(MAKE) all
-	$(Q)scripts/vm-run -- env TFLAGS="$(TFLAGS)" scripts/run-tests $(T)
+	$(Q)rc=0; area=$(firstword $(subst /, ,$(T))); \
+	if [ "$$area" != scx ]; then \
+		scripts/vm-run -- env TFLAGS="$(TFLAGS)" scripts/run-tests $(T) || rc=1; \
+	fi; \
+	if [ -z "$$area" ] || [ "$$area" = scx ]; then \
+		scripts/vm-run --kernel scx -- env TFLAGS="$(TFLAGS)" \
+			scripts/run-tests $(or $(T),scx) || rc=1; \
+	fi; \
+	exit $$rc
 
 demo: deps
 	$(Q)$(MAKE) all
 	$(Q)scripts/vm-run -- scripts/demo
 
 # One VM per area, each with the CPUs its benchmark needs: the gang
-# benchmark co-schedules gangs of four threads.
+# benchmark co-schedules gangs of four threads.  scx: the gang benchmark's
+# co-scheduling parts on the sched_ext kernel, added to gang.json.
 bench: deps
 	$(Q)$(MAKE) all
-	$(Q)for a in $(or $(T),$(AREAS)); do \
-		cpus=2; [ $$a = gang ] && cpus=4; \
-		scripts/vm-run --cpus $$cpus -- scripts/run-bench $$a || exit 1; \
+	$(Q)for a in $(or $(T),$(AREAS) scx); do \
+		cpus=2; kernel=debian; \
+		[ $$a = gang ] && cpus=4; \
+		[ $$a = scx ] && cpus=4 && kernel=scx; \
+		scripts/vm-run --kernel $$kernel --cpus $$cpus -- \
+			scripts/run-bench $$a || exit 1; \
 	done
 
 # checkpatch.pl is copied into build/ so that editors and hooks find it.
@@ -232,7 +315,7 @@ checkpatch:
 	$(Q)cp $(STRATA_TOOLS)/checkpatch/* $(BUILD)/tools/
 	$(Q)$(BUILD)/tools/checkpatch.pl --no-tree --strict --terse -f \
 		$(filter-out %.mod.c,$(wildcard kmod/*/*.[ch] include/strata/*.h \
-			include/uapi/strata/*.h bpf/*.[ch]))
+			include/uapi/strata/*.h bpf/*.[ch] bpf/scx/*.[ch]))
 
 # ---- install and clean -----------------------------------------------------
 

@@ -113,6 +113,7 @@ struct gang_member {
 	bool parked;
 	bool exiting;
 	bool placed;
+	int placed_cpu;
 	u64 started_slice;
 	cpumask_var_t saved_mask;
 	int saved_policy;

@@ -96,6 +96,8 @@ void gang_scx_place(struct gang_member *m, u64 token)
 	smp_wmb();	/* the token before the task that makes it valid */
 	WRITE_ONCE(c->task, m->task);
 	m->placed = true;
+	/* m->cpu goes back to -1 when the gang gives its CPUs back */
+	m->placed_cpu = m->cpu;
 }
 
 /**
@@ -111,7 +113,7 @@ void gang_scx_unplace(struct gang_member *m)
 
 	if (!m->placed)
 		return;
-	c = per_cpu_ptr(&gang_scx_cpus, m->cpu);
+	c = per_cpu_ptr(&gang_scx_cpus, m->placed_cpu);
 	if (READ_ONCE(c->task) == m->task)
 		WRITE_ONCE(c->task, NULL);
 	m->placed = false;
