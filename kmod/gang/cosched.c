@@ -12,7 +12,9 @@
  * a deadline task is left alone, and a real-time one keeps its priority.
  *
  * In scx mode (scx.c) the member becomes SCHED_EXT instead, and its CPU
- * records it as owner, so that the sched_ext scheduler starts it there.
+ * records it as owner, so that the sched_ext scheduler starts it there;
+ * when the gang is preempted it keeps SCHED_EXT, unpinned and owning no
+ * CPU, until the gang runs again or ends.
  *
  * Members of a STRATA_GANG_STOP gang that have not parked in STEP within
  * park_grace_ms of a preemption are stopped with SIGSTOP (their whole
@@ -32,6 +34,11 @@
  * gang_member_boost() - pin a member to its CPU and raise its policy
  * @m: the member of a running gang, alive, under gang_lock
  * @token: its slice's token (scx.c)
+ *
+ * In scx mode the member is published as its CPU's owner before it is
+ * pinned, so that the enqueue pinning causes already places it; a member
+ * still SCHED_EXT from its last slice (gang_member_unpin()) only needs
+ * that.
  */
 void gang_member_boost(struct gang_member *m, u64 token)
 {
@@ -43,6 +50,8 @@ void gang_member_boost(struct gang_member *m, u64 token)
 		.sched_flags = SCHED_FLAG_RESET_ON_FORK,
 	};
 	struct task_struct *p = m->task;
+	bool rt = p->policy == SCHED_FIFO || p->policy == SCHED_RR;
+	bool ext;
 
 	/*
 	 * Not a deadline task (pinning one would break its admission
@@ -52,26 +61,49 @@ void gang_member_boost(struct gang_member *m, u64 token)
 	if (m->pinned || m->cpu < 0 || p->policy == SCHED_DEADLINE ||
 	    !cpumask_test_cpu(m->cpu, &p->cpus_mask))
 		return;
-	cpumask_copy(m->saved_mask, &p->cpus_mask);
-	if (set_cpus_allowed_ptr(p, cpumask_of(m->cpu)))
-		return;
-	m->pinned = true;
 	/* A real-time member keeps its own, higher, priority. */
-	if (p->policy == SCHED_FIFO || p->policy == SCHED_RR)
+	ext = gang_scx_active() && (m->boosted || !rt);
+	cpumask_copy(m->saved_mask, &p->cpus_mask);
+	if (ext)
+		gang_scx_place(m, token);
+	if (set_cpus_allowed_ptr(p, cpumask_of(m->cpu))) {
+		gang_scx_unplace(m);
+		return;
+	}
+	m->pinned = true;
+	if (m->boosted || rt)
 		return;
 	m->saved_policy = p->policy;
 	m->saved_nice = task_nice(p);
 	m->saved_reset_on_fork = p->sched_reset_on_fork;
-	if (gang_scx_active()) {
+	if (ext) {
 		attr.sched_policy = SCHED_EXT;
 		attr.sched_priority = 0;
 		attr.sched_nice = m->saved_nice;
-		gang_scx_place(m, token);
 	}
 	if (!sched_setattr_nocheck(p, &attr))
 		m->boosted = true;
 	else
 		gang_scx_unplace(m);
+}
+
+/**
+ * gang_member_unpin() - a preempted member gives its CPU back, in scx mode
+ * @m: the member, alive, SCHED_EXT by strata, under gang_lock
+ *
+ * It stays SCHED_EXT but owns no CPU: the scheduler runs it from its
+ * shared queue, after every running member, until it parks in STEP.
+ * Given back its own policy, it would be a fair-class thread, which
+ * ranks above every SCHED_EXT one: a member still finishing its step
+ * would keep the running gang's member off their common CPU.
+ */
+static void gang_member_unpin(struct gang_member *m)
+{
+	gang_scx_unplace(m);
+	if (m->pinned) {
+		set_cpus_allowed_ptr(m->task, m->saved_mask);
+		m->pinned = false;
+	}
 }
 
 /**
@@ -153,7 +185,10 @@ void gang_cosched_stop(struct gang *g, bool preempted)
 
 		if (m->state != GANG_MEMBER_JOINED)
 			continue;
-		gang_member_restore(m);
+		if (preempted && m->boosted && m->task->policy == SCHED_EXT)
+			gang_member_unpin(m);
+		else
+			gang_member_restore(m);
 		if (!preempted)
 			gang_member_continue(m);
 	}

@@ -12,9 +12,11 @@
  * one is attached ("scx mode"), a running STRATA_GANG_COSCHED gang's
  * members are pinned to their CPUs as before but set to SCHED_EXT instead
  * of SCHED_FIFO, and each pool CPU records the member that owns it, which
- * the scheduler reads with two lockless kfuncs.  Members of gangs that do
- * not run keep their own policy, so sched_ext only ever holds tasks that
- * it must run at once, and its watchdog has nothing to wait for.
+ * the scheduler reads with two lockless kfuncs.  A preempted gang's
+ * members stay SCHED_EXT, unpinned and owning no CPU, so that one still
+ * finishing its step runs after the running members rather than before
+ * them (the fair class ranks above sched_ext); they park in STEP soon,
+ * and the gang's next slice comes within starve_ms.
  *
  * Attach and detach only flip a flag: the running gangs' members are
  * switched between the two mechanisms by gang_worker, outside sched_ext's
@@ -127,16 +129,17 @@ static void gang_scx_switch(struct kthread_work *work)
 
 	rt_mutex_lock(&gang_lock);
 	list_for_each_entry(g, &gang_all, node) {
-		if (g->state != STRATA_GANG_RUNNING ||
-		    !(g->flags & STRATA_GANG_COSCHED))
+		if (!(g->flags & STRATA_GANG_COSCHED))
 			continue;
 		for (i = 0; i < g->joined; i++) {
 			struct gang_member *m = &g->members[i];
 
 			if (m->state != GANG_MEMBER_JOINED)
 				continue;
+			/* also a preempted gang's members kept SCHED_EXT */
 			gang_member_restore(m);
-			gang_member_boost(m, g->scx_token);
+			if (g->state == STRATA_GANG_RUNNING)
+				gang_member_boost(m, g->scx_token);
 		}
 	}
 	rt_mutex_unlock(&gang_lock);

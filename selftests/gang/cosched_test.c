@@ -5,7 +5,9 @@
  * While a co-scheduled gang runs, member i's thread is pinned to a CPU of
  * its own from the module's pool and runs SCHED_FIFO at priority 1; after
  * LEAVE, and while the gang is preempted, its own affinity and SCHED_OTHER
- * are back.  Nothing a boosted member forks inherits the boost.  A
+ * are back.  With a sched_ext scheduler attached (STRATA_GANG_MODE=scx) it
+ * runs SCHED_EXT instead, and keeps it, unpinned, while the gang is
+ * preempted.  Nothing a boosted member forks inherits the boost.  A
  * co-scheduled gang needs a free pool CPU per member, GPUs or not.  Every gang measures the skew between its members' starts.
  */
 #include "kselftest_harness.h"
@@ -178,7 +180,10 @@ TEST_F_TIMEOUT(cosched, preempted_members_get_their_affinity_and_policy_back,
 
 		ASSERT_TRUE(gang_job_blocked_in_step(j, LIVE_MS));
 		EXPECT_EQ(self->original, gang_affinity(j->tid));
-		EXPECT_EQ(SCHED_OTHER, sched_getscheduler(j->tid));
+		/* scx mode: SCHED_EXT still, but no CPU of its own */
+		EXPECT_EQ(gang_expected_mode() == STRATA_GANG_MODE_SCX ?
+				  gang_boost_policy() : SCHED_OTHER,
+			  sched_getscheduler(j->tid));
 		steps[i] = GANG_LOAD(&j->steps_done);
 	}
 	EXPECT_EQ(STRATA_GANG_QUEUED, gang_state(self->dev, self->table,
