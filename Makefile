@@ -279,7 +279,9 @@ deps:
 	$(Q)scripts/deps.sh
 
 # Two VMs: the Debian kernel for every area, the sched_ext kernel for the
-# area scx (T=scx[/...] runs only that one, T=AREA only the first).
+# area scx (T=scx[/...] runs only that one, T=AREA only the first).  The
+# second one patches kernel text at every scheduler attach and detach:
+# single-threaded TCG (vm-run --tcg-single) runs that reliably.
 check: deps
 	$(Q)$(MAKE) all
 	$(Q)rc=0; area=$(firstword $(subst /, ,$(T))); \
@@ -287,7 +289,7 @@ check: deps
 		scripts/vm-run -- env TFLAGS="$(TFLAGS)" scripts/run-tests $(T) || rc=1; \
 	fi; \
 	if [ -z "$$area" ] || [ "$$area" = scx ]; then \
-		scripts/vm-run --kernel scx -- env TFLAGS="$(TFLAGS)" \
+		scripts/vm-run --kernel scx --tcg-single -- env TFLAGS="$(TFLAGS)" \
 			scripts/run-tests $(or $(T),scx) || rc=1; \
 	fi; \
 	exit $$rc
