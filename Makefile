@@ -356,6 +356,9 @@ endif
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/libstrata.pc
 	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) $(CTL) $(DAEMON)
 	install -D -m 0755 -t $(DESTDIR)$(LIBDIR)/strata $(BPF_LOADERS)
+ifneq ($(SCX_KDIR),)
+	install -D -m 0755 -t $(DESTDIR)$(LIBDIR)/strata $(SCX_LOADERS)
+endif
 	install -D -m 0644 -t $(DESTDIR)$(LIBDIR)/strata/bpf $(BPF_OBJS)
 	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(filter %.8,$(MANS))
 	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(filter %.5,$(MANS))
