@@ -6,8 +6,9 @@
  * it back in stock mode; a second scheduler cannot attach meanwhile.
  * While it is attached the members of a running co-scheduled gang are
  * SCHED_EXT and run on their own CPUs, started together; a member that
- * dies aborts its gang as in stock mode and the scheduler stays; and a
- * task that is not a member but SCHED_EXT runs through the fallback DSQ.
+ * dies aborts its gang as in stock mode and the scheduler stays; a task
+ * that is not a member but SCHED_EXT runs through the fallback DSQ; and
+ * strata_gang cannot be unloaded under the scheduler.
  */
 #include "kselftest_harness.h"
 #include "common.h"
@@ -286,6 +287,29 @@ TEST_F_TIMEOUT(attach, non_member_sched_ext_task_runs_through_the_fallback,
 	EXPECT_LE(fallback + WORKER_ROUNDS,
 		  scx_stat(self->env.skel, GANG_SCX_STAT_FALLBACK_ENQUEUES));
 	EXPECT_EQ(0, scx_stat(self->env.skel, GANG_SCX_STAT_MEMBER_DISPATCHES));
+	still_attached(_metadata, self);
+	destroy(_metadata, self);
+}
+
+/*
+ * The scheduler's kfunc calls hold a reference to strata_gang: the module
+ * cannot go while a scheduler that calls into it is attached.
+ */
+TEST_F(attach, module_cannot_be_unloaded_under_the_scheduler)
+{
+	int err;
+
+	scx_env_attach(_metadata, &self->env, 0);
+	/* no open device either: the scheduler's is the last reference */
+	close(self->env.dev);
+	self->env.dev = -1;
+	err = gang_module_unload_once();
+	if (!err)	/* leave the runner a loaded module */
+		gang_module_load("fake_gpus=8");
+	self->env.dev = gang_open();
+	ASSERT_LE(0, self->env.dev);
+	EXPECT_TRUE(err == -EAGAIN || err == -EBUSY)
+		TH_LOG("delete_module(strata_gang): %s", strerror(-err));
 	still_attached(_metadata, self);
 	destroy(_metadata, self);
 }
