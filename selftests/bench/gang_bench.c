@@ -1479,10 +1479,16 @@ static bool barrier_wait(struct bgang *g)
 			futex(&g->gen, FUTEX_WAIT_PRIVATE, gen, &tick);
 		}
 		if (now_ns() > co.bail_ns) {
+			/*
+			 * A livelock of the scheduler under test: an error,
+			 * so that no figure comes of the steps before it.
+			 */
 			if (!__atomic_exchange_n(&co.abort, 1,
-						 __ATOMIC_ACQ_REL))
+						 __ATOMIC_ACQ_REL)) {
 				note("a barrier still waits %d s after the start: giving up",
 				     BAR_BAIL_S);
+				ADD(co.errors, 1);
+			}
 			return false;
 		}
 	}
