@@ -99,6 +99,8 @@ struct fakegpu_dev {
  * @wq: RUN_WAIT and SYNC callers
  * @submitted: kernels queued so far; the last one's sequence number
  * @completed: kernels completed
+ * @last_start_ns: when kernel number @completed started
+ * @last_end_ns: when it completed
  * @inflight: kernels on the device (queued or running)
  *
  * Every field but @dev, @id and @wq is under @dev->lock.
@@ -109,6 +111,8 @@ struct fakegpu_ctx {
 	wait_queue_head_t wq;
 	u64 submitted;
 	u64 completed;
+	u64 last_start_ns;
+	u64 last_end_ns;
 	u32 inflight;
 };
 
@@ -119,6 +123,7 @@ struct fakegpu_ctx {
  * @ctx_id: its context's id, for switch accounting
  * @seq: its sequence number in its context
  * @duration_ns: its run time
+ * @queued_ns: when it was queued
  * @start_ns: when it started running
  * @end_ns: when it completed
  * @waited: a RUN_WAIT caller waits for it and frees it
@@ -130,6 +135,7 @@ struct fakegpu_kernel {
 	u64 ctx_id;
 	u64 seq;
 	u64 duration_ns;
+	u64 queued_ns;
 	u64 start_ns;
 	u64 end_ns;
 	bool waited;
@@ -141,9 +147,10 @@ static unsigned int fakegpu_nr;
 static atomic64_t fakegpu_ctx_ids = ATOMIC64_INIT(0);
 
 /*
- * Put the next queued kernel on the idle device at time @now: begin a
- * switch to its context, or run it at once.  Returns true when the timer
- * must be armed for dev->expires, false when nothing is queued.
+ * Put the next queued kernel on the idle device at time @now (or when it
+ * was queued, if that is later): begin a switch to its context, or run it
+ * at once.  Returns true when the timer must be armed for dev->expires,
+ * false when nothing is queued.
  */
 static bool fakegpu_start_next(struct fakegpu_dev *dev, u64 now)
 {
@@ -161,6 +168,7 @@ static bool fakegpu_start_next(struct fakegpu_dev *dev, u64 now)
 	list_del(&k->node);
 	dev->nr_queued--;
 	dev->running = k;
+	now = max(now, k->queued_ns);
 
 	if (dev->last_ctx && dev->last_ctx != k->ctx_id) {
 		dev->last_ctx = k->ctx_id;
@@ -195,7 +203,9 @@ static void fakegpu_complete(struct fakegpu_dev *dev, u64 now)
 	k->end_ns = now;
 	WRITE_ONCE(k->done, true);
 	if (ctx) {
-		ctx->completed++;
+		ctx->last_start_ns = k->start_ns;
+		ctx->last_end_ns = now;
+		WRITE_ONCE(ctx->completed, ctx->completed + 1);
 		WRITE_ONCE(ctx->inflight, ctx->inflight - 1);
 		wake_up_all(&ctx->wq);
 	}
@@ -208,11 +218,19 @@ static enum hrtimer_restart fakegpu_timer_fn(struct hrtimer *timer)
 	struct fakegpu_dev *dev = container_of(timer, struct fakegpu_dev,
 					       timer);
 	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	u64 now = ktime_get_ns();
 	struct fakegpu_kernel *k;
 	unsigned long flags;
+	u64 now;
 
 	spin_lock_irqsave(&dev->lock, flags);
+	/*
+	 * The device's own clock: the switch or kernel ended when it was
+	 * due, however late this callback runs (a busy or virtual machine
+	 * delays it).  What was queued by then follows at once, as on a
+	 * real GPU, so the device's timeline does not drift with timer
+	 * latency; only the completion is signalled late.
+	 */
+	now = ktime_to_ns(dev->expires);
 	k = dev->running;
 	if (WARN_ON_ONCE(!k))
 		goto out;
@@ -322,6 +340,7 @@ static long fakegpu_ioc_run(struct fakegpu_ctx *ctx,
 		return -EAGAIN;
 	}
 	k->seq = ++ctx->submitted;
+	k->queued_ns = ktime_get_ns();
 	WRITE_ONCE(ctx->inflight, ctx->inflight + 1);
 	list_add_tail(&k->node, &dev->queue);
 	dev->nr_queued++;
@@ -358,6 +377,41 @@ static long fakegpu_ioc_run(struct fakegpu_ctx *ctx,
 	return err;
 }
 
+/* Kernels of a context complete in the order they were queued. */
+static long fakegpu_ioc_wait(struct fakegpu_ctx *ctx,
+			     struct strata_fakegpu_wait __user *uarg)
+{
+	struct fakegpu_dev *dev = ctx->dev;
+	struct strata_fakegpu_wait args;
+	unsigned long flags;
+	u64 submitted;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad || args.completed || args.start_ns ||
+	    args.end_ns || args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	spin_lock_irqsave(&dev->lock, flags);
+	submitted = ctx->submitted;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	if (!args.seq || args.seq > submitted)
+		return -EINVAL;
+
+	err = wait_event_interruptible(ctx->wq,
+				       READ_ONCE(ctx->completed) >= args.seq);
+	if (err)
+		return err;
+	spin_lock_irqsave(&dev->lock, flags);
+	args.completed = ctx->completed;
+	args.start_ns = ctx->last_start_ns;
+	args.end_ns = ctx->last_end_ns;
+	spin_unlock_irqrestore(&dev->lock, flags);
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+}
+
 static long fakegpu_ioc_sync(struct fakegpu_ctx *ctx)
 {
 	return wait_event_interruptible(ctx->wq, !READ_ONCE(ctx->inflight));
@@ -391,6 +445,8 @@ static long fakegpu_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case STRATA_FAKEGPU_IOC_RUN:
 		return fakegpu_ioc_run(ctx, uarg);
+	case STRATA_FAKEGPU_IOC_WAIT:
+		return fakegpu_ioc_wait(ctx, uarg);
 	case STRATA_FAKEGPU_IOC_SYNC:
 		return fakegpu_ioc_sync(ctx);
 	case STRATA_FAKEGPU_IOC_STAT:

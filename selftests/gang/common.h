@@ -18,7 +18,8 @@
  *                       gang_kill_id(), gang_set(), gang_info(),
  *                       gang_status(), gang_gpus(), gang_list(),
  *                       gang_listed()
- *   fake GPUs           fakegpu_open(), fakegpu_run(), fakegpu_stat()
+ *   fake GPUs           fakegpu_open(), fakegpu_run(), fakegpu_wait(),
+ *                       fakegpu_stat()
  *   members             struct gang_job: a member thread, or a member
  *                       process that imports the gang's handle, doing
  *                       JOIN, STEPs with kernels on its GPUs, LEAVE
@@ -597,6 +598,21 @@ static inline int fakegpu_run(int fd, __u64 us, __u32 flags,
 	err = sys_ioctl(fd, STRATA_FAKEGPU_IOC_RUN, &r);
 	if (!err && out)
 		*out = r;
+	return err;
+}
+
+/* WAIT for kernel @seq of the context; the result in @out. */
+static inline int fakegpu_wait(int fd, __u64 seq,
+			       struct strata_fakegpu_wait *out)
+{
+	struct strata_fakegpu_wait w;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	w.seq = seq;
+	err = sys_ioctl(fd, STRATA_FAKEGPU_IOC_WAIT, &w);
+	if (!err && out)
+		*out = w;
 	return err;
 }
 

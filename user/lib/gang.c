@@ -256,6 +256,17 @@ int strata_fakegpu_run(int fd, __u64 duration_us, __u32 flags,
 	return 0;
 }
 
+int strata_fakegpu_wait(int fd, __u64 seq, struct strata_fakegpu_wait *out)
+{
+	struct strata_fakegpu_wait args = { .seq = seq };
+
+	if (ioctl(fd, STRATA_FAKEGPU_IOC_WAIT, &args) < 0)
+		return -errno;
+	if (out)
+		*out = args;
+	return 0;
+}
+
 int strata_fakegpu_sync(int fd)
 {
 	return ioctl(fd, STRATA_FAKEGPU_IOC_SYNC, 0) < 0 ? -errno : 0;

@@ -208,11 +208,14 @@ const char *strata_gang_abort_reason_name(__u32 reason);
  * strata_fakegpu_run() queues a kernel of @duration_us; with
  * STRATA_FAKEGPU_RUN_WAIT it returns once the kernel completed.  @out
  * (may be NULL) gets its sequence number and, with RUN_WAIT, its times.
- * strata_fakegpu_sync() waits for every kernel of the context.
+ * strata_fakegpu_wait() waits until kernel @seq of the context has
+ * completed; @out (may be NULL) gets how many have and the last one's
+ * times.  strata_fakegpu_sync() waits for every kernel of the context.
  */
 int strata_fakegpu_open(unsigned int id);
 int strata_fakegpu_run(int fd, __u64 duration_us, __u32 flags,
 		       struct strata_fakegpu_run *out);
+int strata_fakegpu_wait(int fd, __u64 seq, struct strata_fakegpu_wait *out);
 int strata_fakegpu_sync(int fd);
 int strata_fakegpu_stat(int fd, struct strata_fakegpu_stat *stat);
 

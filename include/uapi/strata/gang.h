@@ -466,7 +466,10 @@ struct strata_gang_kill_id {
  * with fake_gpus=N.  Each open file is a context; the device runs one
  * kernel at a time, in submission order, charging switch_us (module
  * parameter, default 150) whenever the next kernel belongs to another
- * context than the previous one.
+ * context than the previous one.  Its timeline is exact: a kernel queued
+ * before the previous one ended starts when that one ended, however late
+ * the host's timer tells the device so; only the completion's wake-up
+ * comes late.
  */
 #define STRATA_FAKEGPU_DEV_FMT	"/dev/strata/gpu%u"
 #define STRATA_FAKEGPU_MAX_US	10000000ULL	/* 10 s per kernel */
@@ -520,11 +523,43 @@ struct strata_fakegpu_stat {
 	__u64 reserved[2];
 };
 
+/**
+ * struct strata_fakegpu_wait - STRATA_FAKEGPU_IOC_WAIT: wait for one kernel
+ *	of this context, as for a fence
+ * @seq: the kernel, by the seq RUN gave it: 1..the last one queued on
+ *	this file
+ * @flags: zero
+ * @pad: zero
+ * @completed: out: kernels of this context completed when the call
+ *	returns, at least @seq (a context's kernels complete in the order
+ *	they were queued)
+ * @start_ns: out: CLOCK_MONOTONIC time kernel number @completed started
+ * @end_ns: out: time it completed
+ * @reserved: zero
+ *
+ * Returns at once if kernel @seq has completed already.  With it a
+ * caller keeps kernels queued ahead of the device, as a GPU program
+ * does: queue the next kernel, then wait for the one before it.
+ * -EINVAL for seq 0 or one not queued yet; a signal interrupts the wait
+ * (restartable: it changes nothing).
+ */
+struct strata_fakegpu_wait {
+	__u64 seq;
+	__u32 flags;
+	__u32 pad;
+	__u64 completed;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 reserved[2];
+};
+
 #define STRATA_FAKEGPU_IOC_RUN	_IOWR(STRATA_GANG_IOC_MAGIC, 0x80,	\
 				      struct strata_fakegpu_run)
 /* Wait (interruptibly) until every kernel of this context completed. */
 #define STRATA_FAKEGPU_IOC_SYNC	_IO(STRATA_GANG_IOC_MAGIC, 0x81)
 #define STRATA_FAKEGPU_IOC_STAT	_IOR(STRATA_GANG_IOC_MAGIC, 0x82,	\
 				     struct strata_fakegpu_stat)
+#define STRATA_FAKEGPU_IOC_WAIT	_IOWR(STRATA_GANG_IOC_MAGIC, 0x83,	\
+				      struct strata_fakegpu_wait)
 
 #endif /* _UAPI_STRATA_GANG_H */
