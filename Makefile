@@ -298,14 +298,15 @@ demo: deps
 	$(Q)$(MAKE) all
 	$(Q)scripts/vm-run -- scripts/demo
 
-# One VM per area, each with the CPUs its benchmark needs: the gang
-# benchmark co-schedules gangs of four threads.  scx: the gang benchmark's
-# co-scheduling parts on the sched_ext kernel, added to gang.json.
+# One VM per area, each with the CPUs its benchmark needs, 2 (the host's
+# cores) unless more are needed: gang-cosched, the gang benchmark's
+# co-scheduling parts, co-schedules gangs of four threads; scx: those
+# parts on the sched_ext kernel.  Both add their keys to gang.json.
 bench: deps
 	$(Q)$(MAKE) all
-	$(Q)for a in $(or $(T),$(AREAS) scx); do \
+	$(Q)for a in $(or $(T),$(AREAS) gang-cosched scx); do \
 		cpus=2; kernel=debian; \
-		[ $$a = gang ] && cpus=4; \
+		[ $$a = gang-cosched ] && cpus=4; \
 		[ $$a = scx ] && cpus=4 && kernel=scx; \
 		scripts/vm-run --kernel $$kernel --cpus $$cpus -- \
 			scripts/run-bench $$a || exit 1; \

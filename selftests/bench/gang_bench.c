@@ -3,12 +3,14 @@
  * gang_bench - strata_gang against a naive launcher, and its policies
  * against each other; prints one flat JSON object
  *
- * Runs as root in the test VM with 4 vCPUs, strata_cap loaded and
- * strata_gang loaded with fake_gpus=8: eight modelled GPUs
+ * Runs as root in the test VM, strata_cap loaded and strata_gang loaded
+ * with fake_gpus=8: eight modelled GPUs
  * (/dev/strata/gpuN) that run one kernel at a time and charge switch_us
  * (150 us) when the next kernel belongs to another context (open file).
  * Every gang is played by threads of this one process, which keeps one
- * handle table.  Three parts (--parts trace,skew,barrier):
+ * handle table.  Three parts (--parts trace,skew,barrier); make bench
+ * runs the trace replay in a VM of 2 vCPUs, one per host core, and the
+ * other two in one of 4 (scripts/run-bench says why):
  *
  * 1. Trace replay.  One seeded synthetic trace (--seed, --gangs: 200) of
  *    gangs of 1, 2, 4 and 8 members, exactly 40/30/20/10 % of them in a
@@ -26,8 +28,15 @@
  *    and starts one thread per member.  A member waits a launch delay
  *    (uniform in 0-20 ms, seeded: the processes of a job do not start at
  *    the same instant), JOINs and loops: STEP (blocks while the gang does
- *    not run), one kernel of 5 ms (the last one shorter) with RUN_WAIT on
- *    the GPU that STEP named, until it has run D; then LEAVE.  A member
+ *    not run), queue one kernel of 5 ms (the last one shorter) on the GPU
+ *    that STEP named, WAIT for the kernel queued before it, until it has
+ *    queued D; then waits for its last kernel and LEAVEs.  So, as a GPU
+ *    program with asynchronous launches does, it keeps one kernel queued
+ *    behind the running one, and the device does not idle while the
+ *    member makes its calls; a member whose slice ended runs over it by
+ *    at most the kernel it queued (naive members queue the same way, on
+ *    the GPU they hold).  Before it queues on another GPU, or in a new
+ *    slice, it waits for its kernels on the last one.  A member
  *    opens /dev/strata/gpuN whenever it is given another GPU: a context per
  *    member.  Policies (--only):
  *
@@ -66,9 +75,11 @@
  *                      makespan).  ideal_util_<load> (a key of its own):
  *                      W / (8 x LB), W the trace's GPU work and LB a lower
  *                      bound of the makespan that no scheduler can beat:
- *                      LB = max(W / 8, max over gangs i of (a_i + D_i)),
- *                      a_i gang i's arrival in the schedule of that load
- *                      (the first at 0): the GPU work must fit on 8 GPUs,
+ *                      LB = max over gangs k of (a_k + max(W_k / 8, D_k)),
+ *                      a_k gang k's arrival in the schedule of that load
+ *                      (the first at 0) and W_k the GPU work of the gangs
+ *                      that arrive at a_k or later: that work cannot start
+ *                      before a_k and must fit on 8 GPUs (k = 0: W / 8),
  *                      and each gang needs its own D after it arrives.
  *                      When every gang completes, busy time is W, so
  *                      util_vs_ideal = LB / makespan: 1 is a scheduler
@@ -89,7 +100,8 @@
  *
  *    Where the GPU time of a run went (8 x makespan) is noted on stderr,
  *    not in the JSON: kernels, context switches, the device idle between
- *    two kernels of one member (its RUN_WAIT round trip and STEP call),
+ *    two kernels of one member (when WAIT's times show both), the CPU
+ *    time of STEP calls that did not block,
  *    and, from STATUS polled at every controller tick (10 ms): GPUs held
  *    by a gang, GPUs free while gangs are queued (what the scheduler
  *    leaves unused), while arrived gangs still form (launch delays), and
@@ -681,23 +693,29 @@ static void make_trace(void)
 		trace_mean_d_s += trace[i].dur_ms / 1e3 / n;
 	}
 	/*
-	 * The makespan's lower bound LB at each load: the GPU work on 8
-	 * GPUs, or the latest a_i + D_i, a_i the arrival schedule of
-	 * run_trace() (the same gaps over the arrival rate).
+	 * The makespan's lower bound LB at each load, a_i the arrival
+	 * schedule of run_trace() (the same gaps over the arrival rate):
+	 * the work of the gangs that arrive at a_k or later cannot start
+	 * before a_k, so it needs a_k plus that work on 8 GPUs (k = 0: W / 8
+	 * from the first arrival); and each gang needs its own D after it
+	 * arrives.
 	 */
 	for (l = 0; l < NR_LOADS; l++) {
 		double lambda = NR_GPUS * loads[l] / (trace_work_s / n);
-		double lb = trace_work_s / NR_GPUS, sum = 0;
+		double lb = 0, sum = 0, after = trace_work_s, a;
 
 		for (i = 0; i < n; i++) {
-			double end = (sum += trace[i].gap) / lambda +
-				     trace[i].dur_ms / 1e3;
-
-			if (end > lb)
-				lb = end;
+			a = (sum += trace[i].gap) / lambda;
+			if (a + after / NR_GPUS > lb)
+				lb = a + after / NR_GPUS;
+			if (a + trace[i].dur_ms / 1e3 > lb)
+				lb = a + trace[i].dur_ms / 1e3;
+			after -= trace[i].members * trace[i].dur_ms / 1e3;
 		}
 		ideal_lb[l] = lb;
 		ideal_util[l] = trace_work_s / (NR_GPUS * lb);
+		note("load %s: LB %.2f s, W / 8 %.2f s, ideal util %.3f",
+		     load_names[l], lb, trace_work_s / NR_GPUS, ideal_util[l]);
 	}
 	note("trace: %d gangs (%d/%d/%d/%d of 1/2/4/8 members), W %.1f GPU-s, mean D %.0f ms, longest %.0f ms",
 	     n, counts[0], counts[1], counts[2], counts[3], trace_work_s,
@@ -820,43 +838,98 @@ out:
 }
 
 /*
- * Run one kernel of @us on @fd and wait for it.  Interrupted (only when
- * the run stops), it waits for the context's kernels with SYNC.  False
- * on an error.
+ * A member's kernels on its GPU, queued one ahead of the device as a GPU
+ * program queues them: RUN the next kernel, then WAIT for the one before
+ * it, so the device starts the next kernel when one ends, whatever the
+ * member's own latency (its STEP and RUN calls, its wake-up).  At most one
+ * kernel waits behind the running one: a member whose slice ended runs
+ * over it by at most that kernel, as with a kernel that is running.
  */
-static bool run_kernel(struct run *r, struct gang *g, int fd, long us,
-		       struct bar *b)
+struct stream {
+	int fd;
+	__u64 queued;		/* the last kernel queued (its seq), 0: none */
+	__u64 seen;		/* kernels accounted, of this fd */
+};
+
+/* What WAIT told of the kernels that completed since the last call. */
+static void stream_note(struct run *r, struct stream *s, struct bar *b,
+			const struct strata_fakegpu_wait *w)
 {
-	struct strata_fakegpu_run k;
-	__u64 end;
-	bool timed;
+	if (w->completed <= s->seen)
+		return;
+	ADD(r->kernels, w->completed - s->seen);
+	STORE(r->last_kernel_ns, w->end_ns);
+	/*
+	 * The device idled from the member's previous kernel to this one;
+	 * known when WAIT's times are of the kernel right after it.
+	 */
+	if (w->completed == s->seen + 1) {
+		if (b->end_ns && w->start_ns > b->end_ns)
+			ADD(r->gap_ns, w->start_ns - b->end_ns);
+		else if (!b->end_ns && w->start_ns > b->start_ns)
+			ADD(r->first_ns, w->start_ns - b->start_ns);
+	}
+	s->seen = w->completed;
+	b->end_ns = w->end_ns;
+}
+
+/*
+ * Wait for kernel @seq of @s.  A signal interrupts the wait only when the
+ * run stops.  False on an error or the stop.
+ */
+static bool stream_wait(struct run *r, struct gang *g, struct stream *s,
+			struct bar *b, __u64 seq)
+{
+	struct strata_fakegpu_wait w;
 	int err;
 
-	err = strata_fakegpu_run(fd, us, STRATA_FAKEGPU_RUN_WAIT, &k);
-	timed = !err;
-	if (!err) {
-		end = k.end_ns;
-	} else if (err == -EINTR) {
-		do
-			err = strata_fakegpu_sync(fd);
-		while (err == -EINTR && !LOAD(r->stop));
-		end = now_ns();
+	do
+		err = strata_fakegpu_wait(s->fd, seq, &w);
+	while (err == -EINTR && !LOAD(r->stop));
+	if (err) {
+		if (!LOAD(r->stop))
+			run_error(r, "gang %d: WAIT for kernel %llu: %s", g->idx,
+				  (unsigned long long)seq, strerror(-err));
+		return false;
 	}
+	stream_note(r, s, b, &w);
+	return true;
+}
+
+/* Queue a kernel of @us, then wait for the one queued before it. */
+static bool stream_run(struct run *r, struct gang *g, struct stream *s,
+		       struct bar *b, long us)
+{
+	struct strata_fakegpu_run k;
+	__u64 prev = s->queued;
+	int err;
+
+	err = strata_fakegpu_run(s->fd, us, 0, &k);
 	if (err) {
 		if (!LOAD(r->stop))
 			run_error(r, "gang %d: RUN of %ld us: %s", g->idx, us,
 				  strerror(-err));
 		return false;
 	}
-	ADD(r->kernels, 1);
-	STORE(r->last_kernel_ns, end);
-	/* The device idled from the member's previous kernel to this one. */
-	if (timed && b->end_ns && k.start_ns > b->end_ns)
-		ADD(r->gap_ns, k.start_ns - b->end_ns);
-	else if (timed && !b->end_ns && k.start_ns > b->start_ns)
-		ADD(r->first_ns, k.start_ns - b->start_ns);
-	b->end_ns = end;
-	return true;
+	s->queued = k.seq;
+	return !prev || stream_wait(r, g, s, b, prev);
+}
+
+/* Wait for every kernel of @s: the end of the bar. */
+static bool stream_drain(struct run *r, struct gang *g, struct stream *s,
+			 struct bar *b)
+{
+	__u64 last = s->queued;
+
+	s->queued = 0;
+	return !last || stream_wait(r, g, s, b, last);
+}
+
+static void stream_close(struct stream *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	*s = (struct stream){ .fd = -1 };
 }
 
 /* The last of a gang's threads to return completes or abandons it. */
@@ -879,11 +952,13 @@ static void *strata_member(void *arg)
 	struct gang *g = m->g;
 	struct run *r = g->run;
 	struct bar b = { .gpu = -1 };
+	struct stream k = { .fd = -1 };
 	long left_us = g->dur_ms * 1000L;
 	struct strata_gang_step st;
 	__u64 slice = 0;
-	int fd = -1, err;
+	bool ok = true;
 	__u32 index;
+	int err;
 
 	if (!run_pause(r, m->jitter_us))
 		goto out;
@@ -898,6 +973,7 @@ static void *strata_member(void *arg)
 		long us = left_us < KERNEL_US ? left_us : KERNEL_US;
 		__u64 t = now_ns();
 
+		/* Before each kernel: a member of a preempted gang parks. */
 		err = strata_gang_step(gang_fd, table_fd, g->handle, 0, &st);
 		if (!err && slice && st.slice == slice)
 			ADD(r->step_ns, now_ns() - t);
@@ -916,11 +992,13 @@ static void *strata_member(void *arg)
 			break;
 		}
 		if ((int)st.gpus[0] != b.gpu || st.slice != slice) {
+			/* The last slice's kernels ended its bar. */
+			ok = stream_drain(r, g, &k, &b);
 			bar_flush(r, g, &b);
-			if ((int)st.gpus[0] != b.gpu && fd >= 0) {
-				close(fd);
-				fd = -1;
-			}
+			if (!ok)
+				break;
+			if ((int)st.gpus[0] != b.gpu)
+				stream_close(&k);
 			b.gpu = st.gpus[0];
 			b.start_ns = now_ns();
 			/* Under LAS every slice has an end (gang.h). */
@@ -929,21 +1007,25 @@ static void *strata_member(void *arg)
 				ADD(r->endless, 1);
 			slice = st.slice;
 		}
-		if (fd < 0) {
-			fd = strata_fakegpu_open(b.gpu);
-			if (fd < 0) {
+		if (k.fd < 0) {
+			k.fd = strata_fakegpu_open(b.gpu);
+			if (k.fd < 0) {
 				run_error(r, "gang %d: open gpu%d: %s", g->idx,
-					  b.gpu, strerror(-fd));
+					  b.gpu, strerror(-k.fd));
+				k.fd = -1;
 				break;
 			}
 		}
-		if (!run_kernel(r, g, fd, us, &b))
+		ok = stream_run(r, g, &k, &b, us);
+		if (!ok)
 			break;
 		left_us -= us;
 	}
+	/* Its work is done when its last kernel is. */
+	if (ok && k.fd >= 0 && !stream_drain(r, g, &k, &b))
+		left_us = 1;
 	bar_flush(r, g, &b);
-	if (fd >= 0)
-		close(fd);
+	stream_close(&k);
 	err = strata_gang_leave(gang_fd, table_fd, g->handle);
 	if (err && !LOAD(r->stop))
 		run_error(r, "gang %d: LEAVE: %s", g->idx, strerror(-err));
@@ -997,8 +1079,10 @@ static void *naive_member(void *arg)
 	struct gang *g = m->g;
 	struct run *r = g->run;
 	struct bar b = { .gpu = -1 };
+	struct stream k = { .fd = -1 };
 	long left_us = g->dur_ms * 1000L;
-	int fd, gpu;
+	bool ok = true;
+	int gpu;
 
 	if (!run_pause(r, m->jitter_us))
 		goto out;
@@ -1015,11 +1099,12 @@ static void *naive_member(void *arg)
 	pthread_mutex_unlock(&r->lock);
 
 	if (!LOAD(r->stop)) {
-		fd = strata_fakegpu_open(gpu);
-		if (fd < 0) {
+		k.fd = strata_fakegpu_open(gpu);
+		if (k.fd < 0) {
 			run_error(r, "gang %d: open gpu%d: %s%s", g->idx, gpu,
-				  strerror(-fd), fd == -EPERM ?
+				  strerror(-k.fd), k.fd == -EPERM ?
 				  " (is GPU access enforced?)" : "");
+			k.fd = -1;
 		} else {
 			b.gpu = gpu;
 			b.start_ns = now_ns();
@@ -1027,12 +1112,15 @@ static void *naive_member(void *arg)
 				long us = left_us < KERNEL_US ? left_us :
 					  KERNEL_US;
 
-				if (!run_kernel(r, g, fd, us, &b))
+				ok = stream_run(r, g, &k, &b, us);
+				if (!ok)
 					break;
 				left_us -= us;
 			}
+			if (ok && !stream_drain(r, g, &k, &b))
+				left_us = 1;
 			bar_flush(r, g, &b);
-			close(fd);
+			stream_close(&k);
 		}
 	}
 	pool_put(r, gpu);
