@@ -195,6 +195,19 @@ $(TEST_OUT)/%: selftests/%.c $(wildcard selftests/*/*.h selftests/*.h) \
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(LIBBPF_A) $(BPF_LIBS) \
 		-lpthread -lm
 
+# The gang benchmark is gang_bench.c and its parts in selftests/bench/gang/
+# (an explicit rule: it wins over the pattern above).
+GANG_BENCH_SRCS := selftests/bench/gang_bench.c \
+		   $(wildcard selftests/bench/gang/*.c)
+
+$(TEST_OUT)/bench/gang_bench: $(GANG_BENCH_SRCS) \
+		$(wildcard selftests/bench/gang/*.h selftests/*/*.h selftests/*.h) \
+		$(LIB_A) $(BPF_SKELS)
+	$(Q)mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $(GANG_BENCH_SRCS) $(LIB_A) $(LIBBPF_A) \
+		$(BPF_LIBS) -lpthread -lm
+
 # The stratad and stratactl tests also speak the daemon's protocol
 # (user/common/ipc.c) and read JSON.
 $(TEST_OUT)/user/%_test: selftests/user/%_test.c $(wildcard selftests/*/*.h \
