@@ -160,9 +160,9 @@
  * Also: trace_gangs, trace_seed, trace_work_gpu_s (W), trace_mean_d_s
  * (Dmean), kernel_us, slice_ms (the module's), skew_slice_ms,
  * barrier_work_us, barrier_threads (N), barrier_cpus (how many).  Progress
- * goes to stderr.  --quick (24 gangs of median 40 ms, skew for 2 s,
- * barrier runs of 1.5 s; under a minute in TCG) checks that everything
- * works.  sched_policy, the cpus pool (and user_max_gangs, raised if the
+ * goes to stderr.  --quick (24 gangs of median 40 ms unless --gangs or
+ * --median-ms say otherwise, skew for 2 s, barrier runs of 1.5 s; under a
+ * minute in TCG) checks that everything works.  sched_policy, the cpus pool (and user_max_gangs, raised if the
  * trace needs more) are restored at exit, also on SIGINT and SIGTERM.
  * Every wait has a time limit; member threads still blocked in an ioctl
  * when a run ends get their gang killed and a signal.  The exit status is
@@ -433,6 +433,7 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct sigaction sa = { };
+	bool gangs_set = false, median_set = false;
 	int c, p, l, gantt_load = -1, err;
 	double t_start;
 
@@ -461,9 +462,11 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			opt_gangs = atoi(optarg);
+			gangs_set = true;
 			break;
 		case 'm':
 			opt_median_ms = atof(optarg);
+			median_set = true;
 			break;
 		case 'G':
 			opt_gantt = optarg;
@@ -481,8 +484,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt_quick) {
-		opt_gangs = opt_gangs == 200 ? 24 : opt_gangs;
-		opt_median_ms = opt_median_ms == 80 ? 40 : opt_median_ms;
+		/* Smaller defaults; what the options gave stays. */
+		opt_gangs = gangs_set ? opt_gangs : 24;
+		opt_median_ms = median_set ? opt_median_ms : 40;
 		opt_skew_s = 2;
 		opt_barrier_s = 1.5;
 	}
