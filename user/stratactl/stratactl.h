@@ -37,8 +37,9 @@ void print_json(struct json_object *obj);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool module_loaded(const char *name);
 int read_sysfs_long(const char *path, long *val);
-/* A decimal number from @min to @max into *@v; 0 or -EINVAL. */
+/* An fd for the BPF object pinned at @path (BPF_OBJ_GET), or -1 (errno). */
 int bpf_pin_get(const char *path, __u32 flags);
+/* A decimal number from @min to @max into *@v; 0 or -EINVAL. */
 int parse_u64(const char *s, __u64 min, __u64 max, __u64 *v);
 /* strata_tier's INFO: whether it tiers, and its registrations; 0/-errno. */
 int tier_summary(bool *active, unsigned int *nr_regs);
