@@ -254,14 +254,14 @@ void cleanup(void)
 	instance_remove();
 	pool_restore();
 	if (policy_changed) {
-		err = write_file(PARAMS "sched_policy", orig_policy);
+		err = strata_write_str(PARAMS "sched_policy", orig_policy);
 		if (err)
 			note("restore sched_policy %s: %s", orig_policy,
 			     strerror(-err));
 		policy_changed = false;
 	}
 	if (max_gangs_changed) {
-		err = write_file(PARAMS "user_max_gangs", orig_max_gangs);
+		err = strata_write_str(PARAMS "user_max_gangs", orig_max_gangs);
 		if (err)
 			note("restore user_max_gangs %s: %s", orig_max_gangs,
 			     strerror(-err));
@@ -511,12 +511,12 @@ int main(int argc, char **argv)
 
 	t_start = now_s();
 	check_module();
-	if (read_line(PARAMS "sched_policy", orig_policy,
+	if (strata_read_str(PARAMS "sched_policy", orig_policy,
 		      sizeof(orig_policy)) ||
-	    read_line(PARAMS "user_max_gangs", orig_max_gangs,
+	    strata_read_str(PARAMS "user_max_gangs", orig_max_gangs,
 		      sizeof(orig_max_gangs)))
 		fail("no %s{sched_policy,user_max_gangs}", PARAMS);
-	if (read_line(PARAMS "cpus", orig_pool, sizeof(orig_pool)))
+	if (strata_read_str(PARAMS "cpus", orig_pool, sizeof(orig_pool)))
 		orig_pool[0] = 0;
 	module_slice_ms = get_param("slice_ms");
 	/* Root is not limited by user_max_gangs today; in case it is. */

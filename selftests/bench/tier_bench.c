@@ -136,6 +136,7 @@
 
 #include <strata.h>
 #include "bench/bench.h"
+#include "strata_test.h"
 
 enum {
 	FAST = 0,		/* the node with the CPUs */
@@ -319,52 +320,18 @@ static void sleep_s(double s)
 
 /* ---- files --------------------------------------------------------------- */
 
-/* Write @val to @path; returns 0 or -errno. */
-static int write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 static void must_write(const char *path, const char *val)
 {
-	int err = write_file(path, val);
+	int err = strata_write_str(path, val);
 
 	if (err)
 		fail("write '%s' to %s: %s", val, path, strerror(-err));
 }
 
-/* Read the first line of @path into @buf, without its newline. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	char *nl;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, size, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = 0;
-	return 0;
-}
-
 static long read_long(const char *path)
 {
 	char buf[64];
-	int err = read_line(path, buf, sizeof(buf));
+	int err = strata_read_str(path, buf, sizeof(buf));
 
 	if (err)
 		fail("read %s: %s", path, strerror(-err));
@@ -512,7 +479,7 @@ static pid_t find_thread(const char *comm)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (!read_line(path, buf, sizeof(buf)) && !strcmp(buf, comm))
+		if (!strata_read_str(path, buf, sizeof(buf)) && !strcmp(buf, comm))
 			pid = atoi(de->d_name);
 	}
 	closedir(dir);
@@ -584,7 +551,7 @@ static void damon_state(int kd, const char *cmd)
 	snprintf(path, sizeof(path), DAMON_ADMIN "/%d/state", kd);
 	/* -EBUSY while another command (of the feeder) is handled. */
 	for (tries = 0; tries < 100; tries++) {
-		err = write_file(path, cmd);
+		err = strata_write_str(path, cmd);
 		if (err != -EBUSY)
 			break;
 		usleep(20000);
@@ -687,8 +654,8 @@ static void *damon_feed(void *arg)
 		snprintf(val, sizeof(val), "%ld",
 			 node_free(FAST) * 10000 / nodes[FAST].managed);
 		/* A failure (-EBUSY) is retried with the next value. */
-		if (!write_file(path, val))
-			write_file(DAMON_ADMIN "/1/state",
+		if (!strata_write_str(path, val))
+			strata_write_str(DAMON_ADMIN "/1/state",
 				   "commit_schemes_quota_goals");
 		next += SAMPLE_MS / 1e3;
 		if (next > now_s())
@@ -777,10 +744,10 @@ static void damon_stop(void)
 	damon_feed_stop();
 	for (kd = 0; kd < 2; kd++) {
 		snprintf(path, sizeof(path), DAMON_ADMIN "/%d/state", kd);
-		if (!read_line(path, buf, sizeof(buf)) && !strcmp(buf, "on"))
-			write_file(path, "off");
+		if (!strata_read_str(path, buf, sizeof(buf)) && !strcmp(buf, "on"))
+			strata_write_str(path, "off");
 	}
-	if (write_file(DAMON_ADMIN "/nr_kdamonds", "0"))
+	if (strata_write_str(DAMON_ADMIN "/nr_kdamonds", "0"))
 		note("could not remove the kdamonds");
 	damon_on = false;
 }
@@ -793,7 +760,7 @@ static long strata_param(const char *name, long dflt)
 
 	snprintf(path, sizeof(path),
 		 "/sys/module/strata_tier/parameters/%s", name);
-	if (read_line(path, buf, sizeof(buf)))
+	if (strata_read_str(path, buf, sizeof(buf)))
 		return dflt;
 	return strtol(buf, NULL, 0);
 }
@@ -851,9 +818,9 @@ static void cleanup(void)
 	kill_pid(&child_pid);
 	kill_pid(&ticker_pid);
 	if (orig_numab[0])
-		write_file(NUMAB_SYSCTL, orig_numab);
+		strata_write_str(NUMAB_SYSCTL, orig_numab);
 	if (orig_demotion[0])
-		write_file(DEMOTION, orig_demotion);
+		strata_write_str(DEMOTION, orig_demotion);
 	busy = false;
 }
 
@@ -1569,15 +1536,15 @@ int main(int argc, char **argv)
 
 	t_start = now_s();
 	read_nodes();
-	if (read_line(NUMAB_SYSCTL, orig_numab, sizeof(orig_numab)) ||
-	    read_line(DEMOTION, orig_demotion, sizeof(orig_demotion)))
+	if (strata_read_str(NUMAB_SYSCTL, orig_numab, sizeof(orig_numab)) ||
+	    strata_read_str(DEMOTION, orig_demotion, sizeof(orig_demotion)))
 		fail("no %s or %s: no NUMA balancing or memory tiering",
 		     NUMAB_SYSCTL, DEMOTION);
 	kswapd_pids[0] = find_thread("kswapd0");
 	kswapd_pids[1] = find_thread("kswapd1");
 
 	if (want_mech[DAMON]) {
-		err = read_line(DAMON_ADMIN "/nr_kdamonds", buf, sizeof(buf));
+		err = strata_read_str(DAMON_ADMIN "/nr_kdamonds", buf, sizeof(buf));
 		if (err || strcmp(buf, "0")) {
 			note("skipping damon: %s", err ?
 			     "no DAMON sysfs interface" :

@@ -30,7 +30,7 @@ bool pool_set(void)
 		note("ERROR: no %scpus to read", PARAMS);
 		return false;
 	}
-	err = write_file(PARAMS "cpus", opt_barrier_cpus);
+	err = strata_write_str(PARAMS "cpus", opt_barrier_cpus);
 	if (err) {
 		note("ERROR: write %s to %scpus: %s", opt_barrier_cpus, PARAMS,
 		     strerror(-err));
@@ -61,7 +61,7 @@ void pool_restore(void)
 	if (!pool_changed)
 		return;
 	for (;;) {
-		err = write_file(PARAMS "cpus", orig_pool);
+		err = strata_write_str(PARAMS "cpus", orig_pool);
 		if (err != -EBUSY || now_ns() > end)
 			break;
 		for (i = 0; co_live && i < 2; i++)

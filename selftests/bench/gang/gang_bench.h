@@ -21,6 +21,8 @@
 
 #include <strata.h>
 
+#include "strata_test.h"
+
 enum {
 	NR_GPUS = 8,
 	KERNEL_US = 5000,	/* one fake-GPU kernel: a training step */
@@ -232,8 +234,6 @@ void spin_cpu_us(long us);
 double percentile(double *v, int n, double p);
 
 /* files and module parameters */
-int write_file(const char *path, const char *val);
-int read_line(const char *path, char *buf, size_t size);
 void set_param(const char *name, unsigned long val);
 unsigned long get_param(const char *name);
 void set_policy(int policy);

@@ -60,7 +60,7 @@ void instance_remove(void)
 {
 	if (!instance_made)
 		return;
-	write_file(INSTANCE "/" SLICE_EVENT "/enable", "0");
+	strata_write_str(INSTANCE "/" SLICE_EVENT "/enable", "0");
 	if (rmdir(INSTANCE))
 		note("rmdir %s: %s", INSTANCE, strerror(errno));
 	instance_made = false;
@@ -79,7 +79,7 @@ static bool instance_setup(void)
 	if (mkdir(INSTANCE, 0755))
 		return false;
 	instance_made = true;
-	if (write_file(INSTANCE "/" SLICE_EVENT "/enable", "1")) {
+	if (strata_write_str(INSTANCE "/" SLICE_EVENT "/enable", "1")) {
 		instance_remove();
 		return false;
 	}
@@ -95,7 +95,7 @@ static int instance_read(struct bgang *gangs, double **out)
 	double *v = NULL;
 	FILE *f;
 
-	write_file(INSTANCE "/" SLICE_EVENT "/enable", "0");
+	strata_write_str(INSTANCE "/" SLICE_EVENT "/enable", "0");
 	f = fopen(INSTANCE "/trace", "re");
 	if (!f)
 		return -1;

@@ -109,38 +109,6 @@ double percentile(double *v, int n, double p)
 
 /* ---- files and module parameters ----------------------------------------- */
 
-int write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	char *nl;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, size, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = 0;
-	return 0;
-}
-
 void set_param(const char *name, unsigned long val)
 {
 	char path[128], buf[32];
@@ -148,7 +116,7 @@ void set_param(const char *name, unsigned long val)
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
 	snprintf(buf, sizeof(buf), "%lu", val);
-	err = write_file(path, buf);
+	err = strata_write_str(path, buf);
 	if (err)
 		fail("write %s to %s: %s", buf, path, strerror(-err));
 }
@@ -159,7 +127,7 @@ unsigned long get_param(const char *name)
 	int err;
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	err = read_line(path, buf, sizeof(buf));
+	err = strata_read_str(path, buf, sizeof(buf));
 	if (err)
 		fail("read %s: %s", path, strerror(-err));
 	return strtoul(buf, NULL, 0);
