@@ -8,9 +8,11 @@
  * working set of anonymous memory (--ws, 256 MiB) and writes one word of
  * every page of its hot set (--hot-pct, 25 % of it) in a loop, for ever;
  * the rest is never touched after being faulted in.  The parent samples
- * every 250 ms, with move_pages(2) status queries, on which node each page
- * of the hot set is: accesses are uniform over the hot set, so the
- * fraction of it on node 0 is the share of accesses the fast tier serves.
+ * every 50 ms (--sample-ms), with move_pages(2) status queries, on which
+ * node every 4th page of the hot set is (a query of all of them would
+ * take a noticeable part of a vCPU), and at the end of each phase every
+ * page: accesses are uniform over the hot set, so the fraction of it on
+ * node 0 is the share of accesses the fast tier serves.
  *
  * Mechanisms, one at a time, each on a fresh workload:
  *
@@ -65,7 +67,8 @@
  *                   the length of the phase (a lower bound: a mechanism
  *                   that never gets there is not credited with a shorter
  *                   time than the others had) and t90_unreached is 1.
- *   final_share     the last share divided by the oracle's.
+ *   final_share     the share at the end (every hot page queried) divided
+ *                   by the oracle's.
  *   oracle_share    what the best placement reaches with the room on node
  *                   0: free pages above the high watermark, plus the
  *                   workload's cold pages there (demotable), plus the hot
@@ -142,7 +145,8 @@ enum {
 	FAST = 0,		/* the node with the CPUs */
 	SLOW = 1,		/* CPU-less, lower memory tier */
 	PAGE = 4096,
-	SAMPLE_MS = 250,
+	DAMON_FEED_MS = 250,	/* DAMON quota goal updates */
+	QUERY_STRIDE = 4,	/* samples query every 4th hot page */
 	WARMUP_MS = 1000,
 	SETUP_TIMEOUT_S = 600,
 	FILL_CHECK = 256,	/* filler pages between two MemFree reads */
@@ -227,6 +231,7 @@ struct sample {
 static long opt_ws_mib = 256;
 static int opt_hot_pct = 25;
 static double opt_phase_s = 20;
+static int opt_sample_ms = 50;
 static bool opt_thp;
 static bool want_mech[NR_MECHS] = { true, true, true, true };
 static bool want_scen[NR_SCENS] = { true, true, true };
@@ -657,7 +662,7 @@ static void *damon_feed(void *arg)
 		if (!strata_write_str(path, val))
 			strata_write_str(DAMON_ADMIN "/1/state",
 				   "commit_schemes_quota_goals");
-		next += SAMPLE_MS / 1e3;
+		next += DAMON_FEED_MS / 1e3;
 		if (next > now_s())
 			usleep((next - now_s()) * 1e6);
 	}
@@ -1161,7 +1166,7 @@ static void note_progress(int mech, double t, double share)
 }
 
 /*
- * Sample every SAMPLE_MS from @t_phase for opt_phase_s; the share against
+ * Sample every opt_sample_ms from @t_phase for opt_phase_s; the share against
  * @orc gives the t90 of the phase into @r.  Returns the last share.
  */
 static double sample_phase(struct workload *w, int scen, int mech,
@@ -1169,10 +1174,17 @@ static double sample_phase(struct workload *w, int scen, int mech,
 			   int phase, struct result *r)
 {
 	long hot = LOAD(ctl->hot_start), hot_pages = LOAD(ctl->hot_pages);
+	long nq = (hot_pages + QUERY_STRIDE - 1) / QUERY_STRIDE, i, fast;
 	double next = t_phase, t, tq, share = 0, last_note = 0,
 	       t_prev = 0, share_prev = 0, thr = 0.9 * orc;
+	void **qpages = calloc(nq, sizeof(*qpages));
+	int *qstatus = calloc(nq, sizeof(*qstatus));
 	struct sample s;
 
+	if (!qpages || !qstatus)
+		die("calloc", ENOMEM);
+	for (i = 0; i < nq; i++)
+		qpages[i] = w->pages[hot + i * QUERY_STRIDE];
 	r->unreached = true;
 	r->t90 = opt_phase_s;
 	for (;;) {
@@ -1180,11 +1192,15 @@ static double sample_phase(struct workload *w, int scen, int mech,
 		if (t > t_phase + opt_phase_s + 0.001)
 			break;
 		child_alive();
-		query(w, hot, hot_pages);
+		if (syscall(SYS_move_pages, w->pid, nq, qpages, NULL, qstatus,
+			    0))
+			die("move_pages", errno);
 		tq = now_s() - t;
 		if (tq > 1)
 			note("the placement query took %.1f s", tq);
-		share = (double)count_fast(w, hot, hot_pages) / hot_pages;
+		for (i = fast = 0; i < nq; i++)
+			fast += qstatus[i] == FAST;
+		share = (double)fast / nq;
 		s.t = t - ty->t0;
 		s.share = share;
 		s.oracle = orc;
@@ -1213,11 +1229,15 @@ static double sample_phase(struct workload *w, int scen, int mech,
 		}
 		/* After a stall, keep to the grid rather than catch up. */
 		do
-			next += SAMPLE_MS / 1e3;
+			next += opt_sample_ms / 1e3;
 		while (next < now_s());
 		sleep_s(next - now_s());
 	}
-	return share;
+	free(qpages);
+	free(qstatus);
+	/* The phase's final share, from every page of the hot set. */
+	query(w, hot, hot_pages);
+	return (double)count_fast(w, hot, hot_pages) / hot_pages;
 }
 
 static void mech_start(int mech, struct workload *w)
@@ -1417,7 +1437,7 @@ static void print_results(void)
 	printf("  \"ws_mib\": %ld,\n", opt_ws_mib);
 	printf("  \"hot_mib\": %ld,\n", opt_ws_mib * opt_hot_pct / 100);
 	printf("  \"phase_s\": %.1f,\n", opt_phase_s);
-	printf("  \"sample_ms\": %d,\n", SAMPLE_MS);
+	printf("  \"sample_ms\": %d,\n", opt_sample_ms);
 	printf("  \"dram_ns\": %d,\n", DRAM_NS);
 	printf("  \"cxl_ns\": %d", CXL_NS);
 	for (s = 0; s < NR_SCENS; s++) {
@@ -1465,7 +1485,7 @@ static void usage_exit(void)
 	fprintf(stderr,
 		"usage: tier_bench [--only none,numab,damon,strata] [--scenarios a,b,c]\n"
 		"                  [--phase SECS] [--ws MIB] [--hot-pct PCT] [--thp]\n"
-		"                  [--series FILE]\n");
+		"                  [--series FILE] [--sample-ms MS (10-1000)]\n");
 	exit(2);
 }
 
@@ -1479,6 +1499,7 @@ int main(int argc, char **argv)
 		{ "hot-pct", required_argument, NULL, 'h' },
 		{ "thp", no_argument, NULL, 't' },
 		{ "series", required_argument, NULL, 'S' },
+		{ "sample-ms", required_argument, NULL, 'm' },
 		{ }
 	};
 	struct strata_tier_info info;
@@ -1515,12 +1536,16 @@ int main(int argc, char **argv)
 		case 'S':
 			opt_series = optarg;
 			break;
+		case 'm':
+			opt_sample_ms = atoi(optarg);
+			break;
 		default:
 			usage_exit();
 		}
 	}
 	if (optind != argc || opt_phase_s < 1 || opt_ws_mib < 4 ||
-	    opt_hot_pct < 1 || opt_hot_pct > 50)
+	    opt_hot_pct < 1 || opt_hot_pct > 50 || opt_sample_ms < 10 ||
+	    opt_sample_ms > 1000)
 		usage_exit();
 	if (geteuid())
 		fail("must run as root (in the test VM: make bench T=tier)");
