@@ -15,6 +15,8 @@
 
 #include "tier.h"
 
+STRATA_UINT_PARAM(scan_first_ms, tier_scan_first_ms, 25, 10, 60000, NULL,
+		  "Interval after a registration's first round, in ms");
 STRATA_UINT_PARAM(scan_min_ms, tier_scan_min_ms, 100, 10, 60000, NULL,
 		  "Scan interval while there is work, in ms");
 STRATA_UINT_PARAM(scan_max_ms, tier_scan_max_ms, 1000, 10, 60000, NULL,
@@ -29,6 +31,8 @@ STRATA_UINT_PARAM(fast_reserve_pct, tier_fast_reserve_pct, 2, 0, 50, NULL,
 		  "Percent of each fast node that promotions leave free");
 STRATA_UINT_PARAM(max_regs, tier_max_regs, 64, 1, 4096, NULL,
 		  "Most registrations at a time");
+STRATA_UINT_PARAM(migrate_threads, tier_migrate_threads, 4, 1, 16, NULL,
+		  "Threads a round's moves may use: its own and helpers on the workload's CPUs");
 
 bool tier_thp_split = true;
 module_param_named(thp_split, tier_thp_split, bool, 0644);

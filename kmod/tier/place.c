@@ -251,101 +251,6 @@ static int tier_pick_target(const nodemask_t *mask, bool fast)
 	return target;
 }
 
-/*
- * A huge page mapped by a PMD has one accessed bit for 512 pages: which of
- * them are hot is unknown.  Split it (migrate_vma_setup() splits what it
- * collects; given no destination, every page stays where it is), and let
- * its pages earn their classes again from their own accessed bits, so that
- * only the hot part goes up, or only the cold part down.  Returns the
- * index after the huge page.
- */
-static unsigned int tier_split_huge(struct vm_area_struct *vma,
-				    struct tier_region *r,
-				    struct tier_move *move)
-{
-	unsigned long start = max(vma->vm_start, r->start);
-	unsigned long end = min(vma->vm_end, r->start + TIER_REGION_SIZE);
-	unsigned int i;
-
-	tier_migrate_range(vma, start, (end - start) >> PAGE_SHIFT, NULL, move);
-	move->thp_split++;
-	for (i = 0; i < TIER_REGION_PAGES; i++) {
-		if (!(r->where[i] & TIER_PAGE_THP))
-			continue;
-		r->hist[i] = 0;
-		r->seen[i] = 0;
-		r->where[i] &= ~(TIER_PAGE_THP | TIER_PAGE_PICK);
-	}
-	return (end - r->start) >> PAGE_SHIFT;
-}
-
-/*
- * Move the picked pages of @space that sit in @from, in runs of
- * consecutive pages inside one region and one VMA.
- */
-static void tier_move_space(struct tier_reg *reg, struct tier_space *space,
-			    u8 from, u64 round, struct tier_move *move)
-{
-	struct mm_struct *mm = space->mm;
-	struct tier_region *r;
-	unsigned long idx;
-	unsigned int i, j;
-
-	if (READ_ONCE(space->dead) || !mmget_not_zero(mm))
-		return;
-	mmap_read_lock(mm);
-	xa_for_each(&space->regions, idx, r) {
-		if (r->planned != round)
-			continue;
-		for (i = 0; i < TIER_REGION_PAGES; i = j) {
-			struct vm_area_struct *vma;
-			unsigned long start = r->start + i * PAGE_SIZE;
-			unsigned long k, end;
-
-			j = i + 1;
-			if (!(r->where[i] & TIER_PAGE_PICK) ||
-			    (r->where[i] & TIER_WHERE_MASK) != from)
-				continue;
-			vma = vma_lookup(mm, start);
-			/* Never a KSM page: see tier_scan_space(). */
-			if (!vma || !vma_is_anonymous(vma) ||
-			    (vma->vm_flags & (VM_SHARED | VM_HUGETLB | VM_PFNMAP |
-					      VM_MIXEDMAP | VM_IO |
-					      VM_MERGEABLE)))
-				continue;
-			end = min(vma->vm_end, r->start + TIER_REGION_SIZE);
-			if (r->where[i] & TIER_PAGE_THP) {
-				j = tier_split_huge(vma, r, move);
-				continue;
-			}
-			while (start + (j - i) * PAGE_SIZE < end &&
-			       (r->where[j] & TIER_PAGE_PICK) &&
-			       (r->where[j] & TIER_WHERE_MASK) == from)
-				j++;
-			tier_migrate_range(vma, start, j - i, &move->target,
-					   move);
-			for (k = 0; k < j - i; k++) {
-				if (!test_bit(k, move->done))
-					continue;
-				r->where[i + k] &= ~(TIER_WHERE_MASK |
-						     TIER_PAGE_PICK);
-				if (from == TIER_WHERE_FAST) {
-					r->where[i + k] |= TIER_WHERE_SLOW;
-					r->nr_fast--;
-					r->nr_slow++;
-				} else {
-					r->where[i + k] |= TIER_WHERE_FAST;
-					r->nr_slow--;
-					r->nr_fast++;
-				}
-			}
-		}
-		cond_resched();
-	}
-	mmap_read_unlock(mm);
-	mmput(mm);
-}
-
 /* Mark the chosen pages of one direction in every space. */
 static void tier_pick(struct tier_reg *reg, struct tier_plan *p, bool up)
 {
@@ -390,16 +295,14 @@ static void tier_pick(struct tier_reg *reg, struct tier_plan *p, bool up)
 	}
 }
 
-/* Pick and move @n pages in one direction; returns the pages moved. */
+/*
+ * Pick and move @n pages in one direction; returns the pages moved and
+ * adds the time the moves took to @wall_ns.
+ */
 static u64 tier_move(struct tier_reg *reg, struct tier_plan *p, bool up,
-		     u64 n, int target)
+		     u64 n, int target, u64 *wall_ns)
 {
-	struct tier_move move = {
-		.src = reg->move_buf,
-		.dst = reg->move_buf + TIER_REGION_PAGES,
-		.target = target,
-	};
-	struct tier_space *space;
+	struct tier_moved moved = { };
 	u64 t0;
 
 	if (!n || target == NUMA_NO_NODE)
@@ -413,21 +316,20 @@ static u64 tier_move(struct tier_reg *reg, struct tier_plan *p, bool up,
 	tier_pick(reg, p, up);
 
 	t0 = ktime_get_ns();
-	list_for_each_entry(space, &reg->spaces, node)
-		tier_move_space(reg, space, up ? TIER_WHERE_SLOW :
-				TIER_WHERE_FAST, p->round, &move);
-	tier_stat_add(reg, migrate_ns, ktime_get_ns() - t0);
+	tier_move_pages(reg, up ? TIER_WHERE_SLOW : TIER_WHERE_FAST, p->round,
+			target, n, &moved);
+	*wall_ns += ktime_get_ns() - t0;
+	tier_stat_add(reg, migrate_ns, moved.cpu_ns);
 	if (up)
-		tier_stat_add(reg, promoted, move.moved);
+		tier_stat_add(reg, promoted, moved.moved);
 	else
-		tier_stat_add(reg, demoted, move.moved);
-	tier_stat_add(reg, failed, move.failed);
-	tier_stat_add(reg, thp_split, move.thp_split);
-	trace_strata_tier_migrate(reg->id, up, target, n, move.moved,
-				  move.failed);
-	tier_rate_tokens -= min(tier_rate_tokens, (u64)move.moved +
-				move.failed);
-	return move.moved;
+		tier_stat_add(reg, demoted, moved.moved);
+	tier_stat_add(reg, failed, moved.failed);
+	tier_stat_add(reg, thp_split, moved.thp_split);
+	trace_strata_tier_migrate(reg->id, up, target, n, moved.moved,
+				  moved.failed, moved.threads);
+	tier_rate_tokens -= min(tier_rate_tokens, moved.moved + moved.failed);
+	return moved.moved;
 }
 
 static u64 tier_budget(bool up, const struct strata_tier_round *round,
@@ -443,12 +345,13 @@ static u64 tier_budget(bool up, const struct strata_tier_round *round,
  * @reg: the registration, its scan just done
  * @nodes: node roles of this round
  * @round: the round number
+ * @wall_ns: the time the moves took is added here
  *
  * Return: true when the round found work (moved pages, or left some for
  * later, or saw slow pages warming up): the next round comes soon.
  */
 bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
-		u64 round)
+		u64 round, u64 *wall_ns)
 {
 	struct strata_tier_round info = {
 		.reg_id = reg->id,
@@ -486,7 +389,7 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 	over = p->fast > info.quota_pages ? p->fast - info.quota_pages : 0;
 	over = min3(over, p->fast_movable, rate);
 	if (over && down_target != NUMA_NO_NODE) {
-		down = tier_move(reg, p, false, over, down_target);
+		down = tier_move(reg, p, false, over, down_target, wall_ns);
 		rate -= min(rate, over);
 	}
 
@@ -508,7 +411,7 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 	if (ex && !over && down_target != NUMA_NO_NODE) {
 		/* Only cold pages make way for hot ones. */
 		memset(p->down_hist + 256, 0, 2 * 256 * sizeof(u32));
-		ex = tier_move(reg, p, false, ex, down_target);
+		ex = tier_move(reg, p, false, ex, down_target, wall_ns);
 		down += ex;
 	} else {
 		ex = 0;
@@ -519,7 +422,8 @@ bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
 			up_target = tier_pick_target(&nodes->fast, false);
 		if (ex && up_target == NUMA_NO_NODE)
 			up_target = first_node(nodes->fast);
-		promoted = tier_move(reg, p, true, up + ex, up_target);
+		promoted = tier_move(reg, p, true, up + ex, up_target,
+				     wall_ns);
 	}
 
 	tier_stat_set(reg, fast_pages, p->fast + promoted - down);

@@ -182,7 +182,6 @@ static void tier_reg_free(struct tier_reg *reg)
 	if (reg->cgrp)
 		cgroup_put(reg->cgrp);
 	kvfree(reg->tasks);
-	kfree(reg->move_buf);
 	kfree_rcu(reg, rcu);
 }
 
@@ -269,11 +268,6 @@ int tier_reg_create(u32 flags, int target, u64 quota, u32 *id)
 	reg->quota_pages = quota == STRATA_TIER_QUOTA_NONE ? U64_MAX :
 			   quota >> PAGE_SHIFT;
 	reg->interval_ms = READ_ONCE(tier_scan_min_ms);
-	err = -ENOMEM;
-	reg->move_buf = kmalloc_array(2 * TIER_REGION_PAGES,
-				      sizeof(unsigned long), GFP_KERNEL);
-	if (!reg->move_buf)
-		goto out_free;
 
 	if (flags & STRATA_TIER_REG_CGROUP) {
 		reg->kind = STRATA_TIER_KIND_CGROUP;
@@ -284,6 +278,7 @@ int tier_reg_create(u32 flags, int target, u64 quota, u32 *id)
 			goto out_free;
 		}
 		reg->cgroup_id = cgroup_id(reg->cgrp);
+		err = -ENOMEM;
 		reg->tasks = kvmalloc_array(TIER_CGROUP_MAX_PROCS,
 					    sizeof(*reg->tasks), GFP_KERNEL);
 		if (!reg->tasks)
@@ -418,12 +413,21 @@ void tier_reg_destroy_all(void)
 	}
 }
 
-/* Next interval: short while there is work, doubling while quiet. */
-static unsigned int tier_next_interval(struct tier_reg *reg, bool busy)
+/*
+ * Next interval: short while there is work, doubling while quiet.  The
+ * first round only clears accessed bits set before the registration (when
+ * the pages were faulted in, say), so the second, the first to see the
+ * workload's accesses, comes after scan_first_ms: the pages it finds
+ * accessed within that short a time are the hottest, and go up first.
+ */
+static unsigned int tier_next_interval(struct tier_reg *reg, u64 round,
+				       bool busy)
 {
 	unsigned int lo = READ_ONCE(tier_scan_min_ms);
 	unsigned int hi = READ_ONCE(tier_scan_max_ms);
 
+	if (round == 1)
+		return READ_ONCE(tier_scan_first_ms);
 	if (busy)
 		return lo;
 	return clamp(reg->interval_ms * 2, lo, max(lo, hi));
@@ -443,7 +447,7 @@ void tier_reg_round(struct work_struct *work)
 	struct tier_space *space, *tmp;
 	struct tier_nodes nodes;
 	struct tier_scan scan = { .nodes = &nodes };
-	u64 t0, t_moves;
+	u64 t0, t_moves = 0;
 	bool busy;
 
 	mutex_lock(&tier_lock);
@@ -484,11 +488,9 @@ void tier_reg_round(struct work_struct *work)
 	tier_stat_add(reg, young, scan.young);
 
 	/* The round's CPU time but the moves' is the scanner's. */
-	t_moves = tier_stat_read(reg, migrate_ns);
-	busy = tier_place(reg, &nodes, scan.round);
-	t_moves = tier_stat_read(reg, migrate_ns) - t_moves;
+	busy = tier_place(reg, &nodes, scan.round, &t_moves);
 	tier_stat_add(reg, scan_ns, ktime_get_ns() - t0 - t_moves);
-	reg->interval_ms = tier_next_interval(reg, busy);
+	reg->interval_ms = tier_next_interval(reg, scan.round, busy);
 	trace_strata_tier_scan(reg->id, scan.round, scan.scanned, scan.young,
 			       tier_stat_read(reg, hot_pages),
 			       tier_stat_read(reg, fast_pages),
@@ -502,12 +504,22 @@ requeue:
 
 int tier_regs_init(void)
 {
+	int err;
+
+	err = tier_movers_init();
+	if (err)
+		return err;
 	tier_wq = alloc_ordered_workqueue("strata_tier", 0);
-	return tier_wq ? 0 : -ENOMEM;
+	if (!tier_wq) {
+		tier_movers_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void tier_regs_exit(void)
 {
 	tier_reg_destroy_all();
 	destroy_workqueue(tier_wq);
+	tier_movers_exit();
 }

@@ -133,7 +133,6 @@ struct tier_counters {
  * @dying: unregistered: the round must not run again
  * @stats: counters
  * @tasks: cgroup kind: room for the processes a rescan collects
- * @move_buf: src and dst arrays for migrate_vma (one region's worth each)
  * @doomed: on the list of registrations torn down at unload
  * @rcu: freed after a grace period (kfuncs look registrations up)
  */
@@ -153,7 +152,6 @@ struct tier_reg {
 	bool dying;
 	struct tier_counters stats;
 	struct task_struct **tasks;
-	unsigned long *move_buf;
 	struct list_head doomed;
 	struct rcu_head rcu;
 };
@@ -164,6 +162,7 @@ struct tier_reg {
 #define tier_stat_read(reg, field) READ_ONCE((reg)->stats.field)
 
 /* Module parameters (main.c). */
+extern unsigned int tier_scan_first_ms;
 extern unsigned int tier_scan_min_ms;
 extern unsigned int tier_scan_max_ms;
 extern unsigned int tier_hot_rounds;
@@ -172,6 +171,7 @@ extern unsigned int tier_rate_limit_mbps;
 extern unsigned int tier_fast_reserve_pct;
 extern bool tier_thp_split;
 extern unsigned int tier_max_regs;
+extern unsigned int tier_migrate_threads;
 
 /* Registrations (reg.c); tier_lock serialises rounds and changes. */
 extern struct mutex tier_lock;
@@ -218,7 +218,7 @@ void tier_flush_tlbs(void);
 
 /* Placement (place.c) and migration (migrate.c). */
 bool tier_place(struct tier_reg *reg, const struct tier_nodes *nodes,
-		u64 round);
+		u64 round, u64 *wall_ns);
 void tier_rate_reset(void);
 
 struct tier_move {
@@ -234,6 +234,20 @@ struct tier_move {
 void tier_migrate_range(struct vm_area_struct *vma, unsigned long start,
 			unsigned long npages, const int *target,
 			struct tier_move *move);
+
+/* Moving a round's picked pages on several CPUs (move.c). */
+struct tier_moved {
+	u64 moved;
+	u64 failed;
+	u64 thp_split;
+	u64 cpu_ns;		/* the movers' time, added up */
+	u32 threads;		/* the most movers an address space had */
+};
+
+void tier_move_pages(struct tier_reg *reg, u8 from, u64 round, int target,
+		     u64 picked, struct tier_moved *out);
+int tier_movers_init(void);
+void tier_movers_exit(void);
 
 /**
  * struct strata_tier_round - what a policy's budget callbacks see

@@ -44,8 +44,8 @@ TRACE_EVENT(strata_tier_scan,
 /* One migration batch: every page picked in one direction in a round. */
 TRACE_EVENT(strata_tier_migrate,
 	TP_PROTO(u32 id, bool promote, int target, u64 picked, u64 moved,
-		 u64 failed),
-	TP_ARGS(id, promote, target, picked, moved, failed),
+		 u64 failed, u32 threads),
+	TP_ARGS(id, promote, target, picked, moved, failed, threads),
 	TP_STRUCT__entry(
 		__field(u32, id)
 		__field(bool, promote)
@@ -53,6 +53,7 @@ TRACE_EVENT(strata_tier_migrate,
 		__field(u64, picked)
 		__field(u64, moved)
 		__field(u64, failed)
+		__field(u32, threads)
 	),
 	TP_fast_assign(
 		__entry->id = id;
@@ -61,11 +62,12 @@ TRACE_EVENT(strata_tier_migrate,
 		__entry->picked = picked;
 		__entry->moved = moved;
 		__entry->failed = failed;
+		__entry->threads = threads;
 	),
-	TP_printk("id=%u %s to node %d picked=%llu moved=%llu failed=%llu",
+	TP_printk("id=%u %s to node %d picked=%llu moved=%llu failed=%llu threads=%u",
 		  __entry->id, __entry->promote ? "promote" : "demote",
 		  __entry->target, __entry->picked, __entry->moved,
-		  __entry->failed)
+		  __entry->failed, __entry->threads)
 );
 
 #endif /* _STRATA_TIER_TRACE_H */

@@ -295,6 +295,51 @@ TEST_F_TIMEOUT(place, scan_interval_backs_off_when_quiet_and_drops_with_work,
 	EXPECT_EQ(0, tier_work_stop(&self->w));
 }
 
+/*
+ * The first round only clears the accessed bits of the fill; the second
+ * comes scan_first_ms later, whatever scan_min_ms says, and then the
+ * usual intervals take over.
+ */
+TEST_F_TIMEOUT(place, second_round_comes_after_scan_first_ms, 120)
+{
+	struct tier_work_cfg cfg = {
+		.len = 4 * TIER_MIB,
+		.node = TIER_SLOW_NODE,
+		.hot_len = 2 * TIER_MIB,
+		.seed = 7,
+	};
+	struct strata_tier_stats st;
+
+	ASSERT_EQ(0, tier_param_push_long("scan_first_ms", 3000));
+	ASSERT_EQ(0, tier_work_start(&self->w, &cfg));
+	ASSERT_EQ(0, strata_tier_register_pid(self->fd, self->w.pid,
+					      STRATA_TIER_QUOTA_NONE,
+					      &self->id));
+	ASSERT_TRUE(TIER_WAIT_UNTIL(stats(self->fd, self->id).rounds >= 1,
+				    PLACE_TIMEOUT_MS));
+	st = stats(self->fd, self->id);
+	EXPECT_EQ(1, st.rounds);
+	EXPECT_EQ(3000, st.interval_ms);
+	/* scan_min_ms is 50 here: a second round would have come by now */
+	usleep(1000 * 1000);
+	EXPECT_EQ(1, stats(self->fd, self->id).rounds);
+	EXPECT_EQ(0, stats(self->fd, self->id).promoted);
+
+	/*
+	 * The second round finds the hot part; then the usual intervals
+	 * (50 to 200 ms here) take over: two more rounds well before
+	 * another 3 s.
+	 */
+	EXPECT_TRUE(TIER_WAIT_UNTIL(stats(self->fd, self->id).rounds >= 2,
+				    PLACE_TIMEOUT_MS));
+	EXPECT_TRUE(TIER_WAIT_UNTIL(stats(self->fd, self->id).promoted > 0,
+				    PLACE_TIMEOUT_MS));
+	EXPECT_TRUE(TIER_WAIT_UNTIL(stats(self->fd, self->id).rounds >= 4,
+				    2500));
+	EXPECT_GE(200, stats(self->fd, self->id).interval_ms);
+	EXPECT_EQ(0, tier_work_stop(&self->w));
+}
+
 TEST_F_TIMEOUT(place, huge_pages_are_split_to_move_their_hot_part, 180)
 {
 	/* the hot part starts and ends in the middle of huge pages */

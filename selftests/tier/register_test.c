@@ -14,11 +14,13 @@
 /* Runs first, before any fixture changed a parameter. */
 TEST(parameters_have_their_documented_defaults)
 {
+	EXPECT_EQ(25, tier_param_get("scan_first_ms"));
 	EXPECT_EQ(100, tier_param_get("scan_min_ms"));
 	EXPECT_EQ(1000, tier_param_get("scan_max_ms"));
 	EXPECT_EQ(2, tier_param_get("hot_rounds"));
 	EXPECT_EQ(4, tier_param_get("cold_rounds"));
 	EXPECT_EQ(512, tier_param_get("rate_limit_mbps"));
+	EXPECT_EQ(4, tier_param_get("migrate_threads"));
 	EXPECT_EQ(2, tier_param_get("fast_reserve_pct"));
 	EXPECT_EQ(1, tier_param_get("thp_split"));
 	EXPECT_EQ(64, tier_param_get("max_regs"));
@@ -681,11 +683,13 @@ struct param_case {
 TEST_F(reg, out_of_range_parameter_writes_fail_and_keep_the_value)
 {
 	static const struct param_case cases[] = {
+		{ "scan_first_ms", { "0", "9", "60001" }, "60000" },
 		{ "scan_min_ms", { "0", "9", "60001" }, "10" },
 		{ "scan_max_ms", { "0", "9", "60001" }, "60000" },
 		{ "hot_rounds", { "0", "5", "9" }, "4" },
 		{ "cold_rounds", { "0", "9", NULL }, "8" },
 		{ "rate_limit_mbps", { "0", "1048577", NULL }, "1" },
+		{ "migrate_threads", { "0", "17", "-1" }, "16" },
 		{ "fast_reserve_pct", { "51", "-1", NULL }, "50" },
 		{ "max_regs", { "0", "4097", NULL }, "4096" },
 	};

@@ -609,8 +609,9 @@ TEST_F_TIMEOUT(ctl, nobody_may_look_but_not_change, 120)
 TEST_F_TIMEOUT(ctl, set_changes_a_parameter_and_get_shows_it, 60)
 {
 	static const char *const keys[] = {
-		"scan_min_ms", "scan_max_ms", "hot_rounds", "cold_rounds",
-		"rate_limit_mbps", "fast_reserve_pct", "thp_split", "max_regs",
+		"scan_first_ms", "scan_min_ms", "scan_max_ms", "hot_rounds",
+		"cold_rounds", "rate_limit_mbps", "migrate_threads",
+		"fast_reserve_pct", "thp_split", "max_regs",
 	};
 	struct ctl_run *r = self->r;
 	char buf[64];
@@ -644,7 +645,8 @@ TEST_F_TIMEOUT(ctl, set_changes_a_parameter_and_get_shows_it, 60)
 	ASSERT_EQ(0, CTL(r, "tier", "set", "thp_split", "Y"));
 	EXPECT_EQ(1, tier_param_get("thp_split"));
 	ASSERT_EQ(0, CTL(r, "tier", "get"));
-	EXPECT_EQ(8, count_lines(r->out)) TH_LOG("%s", r->out);
+	EXPECT_EQ((int)(sizeof(keys) / sizeof(keys[0])), count_lines(r->out))
+		TH_LOG("%s", r->out);
 	EXPECT_NE(NULL, strstr(r->out, "thp_split         Y\n"));
 }
 

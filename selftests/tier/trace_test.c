@@ -5,7 +5,9 @@
  * A registered workload whose hot set comes up must leave, in a tracefs
  * instance of the test's own, a strata_tier_scan event per round with the
  * registration's id and a strata_tier_migrate event for the promotion,
- * whose counts agree with STATS.
+ * whose counts agree with STATS, and which tells how many threads moved
+ * the pages: the round's worker, and helpers on the CPUs of the
+ * workload's threads, as migrate_threads allows.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -82,13 +84,35 @@ static int traced(const char *event, const char *needle,
 	return n;
 }
 
-TEST_F(trace, rounds_and_promotions_are_traced)
+/* The fewest and the most threads= of the migrate events; 0 if none. */
+static int traced_threads(int *lo, int *hi)
 {
-	unsigned long long moved = 0;
-	struct strata_tier_stats st;
-	char id[32];
-	int rounds;
+	char line[512], *m;
+	int n = 0, t;
+	FILE *f;
 
+	*lo = INT_MAX;
+	*hi = 0;
+	f = fopen(INSTANCE "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "strata_tier_migrate:"))
+			continue;
+		m = strstr(line, " threads=");
+		t = m ? atoi(m + 9) : 0;
+		*lo = t < *lo ? t : *lo;
+		*hi = t > *hi ? t : *hi;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Register the workload and wait for its hot set on the fast node. */
+static void promote_hot_set(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(trace) *self)
+{
 	ASSERT_EQ(0, strata_tier_register_pid(self->fd, self->w.pid,
 					      STRATA_TIER_QUOTA_NONE,
 					      &self->id));
@@ -98,6 +122,18 @@ TEST_F(trace, rounds_and_promotions_are_traced)
 						       TIER_FAST_NODE) ==
 				    HOT_PAGES, 60000));
 	ASSERT_EQ(0, strata_write_str(INSTANCE "/tracing_on", "0"));
+}
+
+TEST_F(trace, rounds_and_promotions_are_traced)
+{
+	int lo, hi;
+
+	unsigned long long moved = 0;
+	struct strata_tier_stats st;
+	char id[32];
+	int rounds;
+
+	promote_hot_set(_metadata, self);
 	ASSERT_EQ(0, strata_tier_stats(self->fd, self->id, &st));
 
 	snprintf(id, sizeof(id), "id=%u ", self->id);
@@ -110,6 +146,22 @@ TEST_F(trace, rounds_and_promotions_are_traced)
 	EXPECT_LE((unsigned long long)HOT_PAGES, moved);
 	EXPECT_GE(st.promoted, moved);
 	EXPECT_EQ(0, traced("strata_tier_migrate:", "demote", NULL));
+	/* one workload thread: the round's worker and at most one helper */
+	EXPECT_LT(0, traced_threads(&lo, &hi));
+	EXPECT_LE(1, lo);
+	EXPECT_GE(2, hi);
+	EXPECT_EQ(0, tier_work_stop(&self->w));
+}
+
+TEST_F(trace, one_migrate_thread_moves_alone)
+{
+	int lo, hi;
+
+	ASSERT_EQ(0, tier_param_push("migrate_threads", "1"));
+	promote_hot_set(_metadata, self);
+	EXPECT_LT(0, traced_threads(&lo, &hi));
+	EXPECT_EQ(1, lo);
+	EXPECT_EQ(1, hi);
 	EXPECT_EQ(0, tier_work_stop(&self->w));
 }
 

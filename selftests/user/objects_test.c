@@ -927,8 +927,9 @@ TEST_F_TIMEOUT(objects, gang_create_runs_a_gang_the_listings_follow, 300)
 /* ---- tier show, get, top ------------------------------------------------- */
 
 static const char *const tier_keys[] = {
-	"scan_min_ms", "scan_max_ms", "hot_rounds", "cold_rounds",
-	"rate_limit_mbps", "fast_reserve_pct", "thp_split", "max_regs",
+	"scan_first_ms", "scan_min_ms", "scan_max_ms", "hot_rounds",
+	"cold_rounds", "rate_limit_mbps", "migrate_threads",
+	"fast_reserve_pct", "thp_split", "max_regs",
 };
 
 #define NR_TIER_KEYS	(sizeof(tier_keys) / sizeof(tier_keys[0]))

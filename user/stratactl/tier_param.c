@@ -21,19 +21,22 @@ static const struct tier_param {
 	unsigned long min, max;
 	bool boolean;		/* Y or N */
 } tier_params[] = {
+	{ "scan_first_ms", 10, 60000, false },
 	{ "scan_min_ms", 10, 60000, false },
 	{ "scan_max_ms", 10, 60000, false },
 	{ "hot_rounds", 1, 4, false },
 	{ "cold_rounds", 1, 8, false },
 	{ "rate_limit_mbps", 1, 1048576, false },
+	{ "migrate_threads", 1, 16, false },
 	{ "fast_reserve_pct", 0, 50, false },
 	{ "thp_split", 0, 1, true },
 	{ "max_regs", 1, 4096, false },
 };
 
 #define NR_PARAMS	(sizeof(tier_params) / sizeof(tier_params[0]))
-#define PARAM_KEYS	"scan_min_ms, scan_max_ms, hot_rounds, cold_rounds, " \
-			"rate_limit_mbps, fast_reserve_pct, thp_split, max_regs"
+#define PARAM_KEYS	"scan_first_ms, scan_min_ms, scan_max_ms, hot_rounds, " \
+			"cold_rounds, rate_limit_mbps, migrate_threads, " \
+			"fast_reserve_pct, thp_split, max_regs"
 
 static const struct tier_param *param_find(const char *name)
 {

@@ -200,7 +200,8 @@ struct strata_tier_list {
  * @scan_ns: time the rounds took but for the moves (scanning, classifying,
  *	choosing), in ns; the worker's elapsed time, which is its CPU time
  *	unless it was preempted
- * @migrate_ns: time the moves took, in ns (likewise)
+ * @migrate_ns: time the moves took, in ns, added up over the threads that
+ *	made them (likewise)
  *
  * Counters start at 0 on registration and only grow.
  */
