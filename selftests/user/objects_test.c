@@ -735,6 +735,12 @@ TEST_F_TIMEOUT(objects, gang_and_gpu_commands_say_what_the_ioctls_say, 180)
 	EXPECT_STREQ("", r->out);
 	EXPECT_NE(NULL, strstr(r->err, "no gang")) TH_LOG("%s", r->err);
 	EXPECT_EQ(2, CTL(r, d, "gang", "show", "notanumber"));
+	/* a runtime hint the module would refuse is a usage error */
+	EXPECT_EQ(2, CTL(r, d, "gang", "create", "--runtime-hint",
+			 "18446744073710", "--", "/bin/true"));
+	EXPECT_NE(NULL, strstr(r->err, "at most 18446744073709"))
+		TH_LOG("%s", r->err);
+	EXPECT_EQ(0, gangs_of(NULL, 0));
 
 	/* without strata_gang: exit status 3 for each */
 	ASSERT_EQ(0, CTL(r, d, "module", "unload", "gang"))

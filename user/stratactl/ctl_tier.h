@@ -27,8 +27,6 @@
 
 extern const char tier_help[];
 
-/* If argv is just "--help" or "-h", print tier_help and return true. */
-bool want_help(int argc, char **argv);
 /* Say that strata_tier is not loaded; STRATACTL_NOT_LOADED. */
 int tier_not_loaded(void);
 /* Open STRATA_TIER_DEV into @fd; STRATACTL_OK or an exit code (said why). */

@@ -66,7 +66,7 @@ const char gpu_help[] =
 
 /* ---- the device and its errors ------------------------------------------- */
 
-static int gang_not_loaded(void)
+int gang_not_loaded(void)
 {
 	err_msg("strata_gang is not loaded: " NOT_LOADED_HINT);
 	return STRATACTL_NOT_LOADED;

@@ -224,9 +224,11 @@ static int create_parse(int argc, char **argv, struct create_args *a)
 			p->flags |= STRATA_GANG_STOP;
 			break;
 		case 'r':
-			if (parse_u64(optarg, 0, UINT64_MAX, &v)) {
-				err_msg("--runtime-hint takes milliseconds, "
-					"not '%s'", optarg);
+			if (parse_u64(optarg, 0, STRATA_GANG_MAX_HINT_MS, &v)) {
+				err_msg("--runtime-hint takes milliseconds, at "
+					"most %llu, not '%s'",
+					(unsigned long long)STRATA_GANG_MAX_HINT_MS,
+					optarg);
 				return STRATACTL_USAGE;
 			}
 			p->runtime_hint_ms = v;

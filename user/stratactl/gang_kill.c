@@ -86,11 +86,8 @@ int gang_kill(int argc, char **argv)
 			"'stratactl gang list' shows)", argv[0]);
 		return STRATACTL_USAGE;
 	}
-	if (!module_loaded(GANG_MODULE)) {
-		err_msg("strata_gang is not loaded: load it with 'stratactl module "
-			"load gang' (stratad) or 'modprobe strata_gang'");
-		return STRATACTL_NOT_LOADED;
-	}
+	if (!module_loaded(GANG_MODULE))
+		return gang_not_loaded();
 	use = daemon_use();
 	if (use < 0)
 		return -use;

@@ -18,16 +18,6 @@
 
 #define LIST_HINT	"see 'stratactl gang list'"
 
-static bool want_help(int argc, char **argv, const char *help)
-{
-	if (argc == 1 && (!strcmp(argv[0], "--help") ||
-			  !strcmp(argv[0], "-h"))) {
-		fputs(help, stdout);
-		return true;
-	}
-	return false;
-}
-
 /* ---- snapshots ----------------------------------------------------------- */
 
 /* Every gang, by koid, into *@gangs (to be freed); 0 or -errno. */
@@ -302,7 +292,7 @@ int gang_list(int argc, char **argv)
 	int fd, ret, err;
 	__u32 nr, i;
 
-	if (want_help(argc, argv, gang_help))
+	if (cmd_help(argc, argv, gang_help))
 		return STRATACTL_OK;
 	if (argc) {
 		err_msg("'gang list' takes no arguments");
@@ -364,7 +354,7 @@ int gang_show(int argc, char **argv)
 	__u32 nr, i;
 	__u64 koid;
 
-	if (want_help(argc, argv, gang_help))
+	if (cmd_help(argc, argv, gang_help))
 		return STRATACTL_OK;
 	if (argc != 1) {
 		err_msg("'gang show' takes one KOID (" LIST_HINT ")");
@@ -412,7 +402,7 @@ int gang_status(int argc, char **argv)
 	struct json_object *o;
 	int fd, ret, err;
 
-	if (want_help(argc, argv, gang_help))
+	if (cmd_help(argc, argv, gang_help))
 		return STRATACTL_OK;
 	if (argc) {
 		err_msg("'gang status' takes no arguments");
@@ -505,7 +495,7 @@ int gpu_list(int argc, char **argv)
 	int fd, ret, err;
 	__u32 nr, i;
 
-	if (want_help(argc, argv, gpu_help))
+	if (cmd_help(argc, argv, gpu_help))
 		return STRATACTL_OK;
 	if (argc) {
 		err_msg("'gpu list' takes no arguments");

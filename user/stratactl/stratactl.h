@@ -85,8 +85,9 @@ int do_tier(int argc, char **argv);
 int do_gang(int argc, char **argv);
 int do_gpu(int argc, char **argv);
 
-/* gang_kill.c; gang.c's device opener it uses */
+/* gang_kill.c; gang.c's device opener and not-loaded message it uses */
 int gang_kill(int argc, char **argv);
 int gang_dev_open(int *fd);
+int gang_not_loaded(void);
 
 #endif /* _STRATACTL_H */

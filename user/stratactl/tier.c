@@ -64,16 +64,6 @@ const char tier_help[] =
 "root.  Exit status: 0 success, 1 failure, 2 bad usage, 3 strata_tier\n"
 "not loaded, 5 stratad refused.\n";
 
-bool want_help(int argc, char **argv)
-{
-	if (argc == 1 && (!strcmp(argv[0], "--help") ||
-			  !strcmp(argv[0], "-h"))) {
-		fputs(tier_help, stdout);
-		return true;
-	}
-	return false;
-}
-
 /* ---- the device and its errors ------------------------------------------- */
 
 int tier_not_loaded(void)

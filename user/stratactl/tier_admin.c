@@ -307,7 +307,7 @@ int tier_remove(int argc, char **argv)
 	int fd, ret, err;
 	__u32 id;
 
-	if (want_help(argc, argv))
+	if (cmd_help(argc, argv, tier_help))
 		return STRATACTL_OK;
 	if (argc != 1) {
 		err_msg("'tier remove' takes one registration id");
@@ -358,7 +358,7 @@ int tier_quota(int argc, char **argv)
 	__u64 quota;
 	__u32 id;
 
-	if (want_help(argc, argv))
+	if (cmd_help(argc, argv, tier_help))
 		return STRATACTL_OK;
 	if (argc != 2) {
 		err_msg("'tier quota' takes a registration id and a SIZE "

@@ -133,7 +133,7 @@ int tier_set(int argc, char **argv)
 	long lo, hi;
 	int err;
 
-	if (want_help(argc, argv))
+	if (cmd_help(argc, argv, tier_help))
 		return STRATACTL_OK;
 	if (argc != 2) {
 		err_msg("'tier set' takes KEY VALUE; the keys are " PARAM_KEYS);
@@ -187,7 +187,7 @@ int tier_get(int argc, char **argv)
 	char buf[64], path[128];
 	int err;
 
-	if (want_help(argc, argv))
+	if (cmd_help(argc, argv, tier_help))
 		return STRATACTL_OK;
 	if (argc > 1) {
 		err_msg("'tier get' takes at most one KEY; the keys are "

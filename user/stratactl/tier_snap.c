@@ -364,7 +364,7 @@ int tier_show(int argc, char **argv)
 	int fd, ret;
 	__u32 i, id = 0;
 
-	if (want_help(argc, argv))
+	if (cmd_help(argc, argv, tier_help))
 		return STRATACTL_OK;
 	if (argc > 1) {
 		err_msg("'tier show' takes at most one registration id");
