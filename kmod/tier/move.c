@@ -7,10 +7,13 @@
  * the TLB shootdown with which migrate_vma_setup() unmaps each anonymous
  * page: nothing that one address space serialises but its mmap_lock, held
  * for reading.  So the regions of an address space are shared out to up
- * to migrate_threads movers: the round's own worker and helpers queued on
- * other CPUs of the fast tier.  Each mover takes the next region from a
- * common cursor and moves its picked pages in runs of consecutive pages
- * inside one VMA; a region is only ever touched by the mover that took it.
+ * to migrate_threads movers: the round's own worker and high-priority
+ * helpers queued on the CPUs the workload's threads last ran on (the
+ * moves take CPU time from the workload whose pages move, and while a
+ * helper runs there no shootdown IPI has to reach that CPU).  Each mover
+ * takes the next region from a common cursor and moves its picked pages
+ * in runs of consecutive pages inside one VMA; a region is only ever
+ * touched by the mover that took it.
  *
  * Rounds never overlap (tier_lock), so one set of movers serves them all.
  */
@@ -19,6 +22,8 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/rt.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -42,6 +47,7 @@ struct tier_mover {
 	struct tier_job *job;
 	struct tier_move move;
 	u64 ns;
+	bool claimed;		/* took a region of the current space */
 	unsigned long buf[2 * TIER_REGION_PAGES];
 };
 
@@ -126,20 +132,26 @@ static void tier_move_region(struct mm_struct *mm, struct tier_region *r,
 	}
 }
 
-/* The next region of the job's round, or NULL when all are taken. */
+/*
+ * The next region of the job's round, or NULL when all are taken.  The
+ * lock covers one lookup at a time: skipping the regions the round did not
+ * plan (a sparse address space has many) never holds it long.
+ */
 static struct tier_region *tier_job_claim(struct tier_job *job)
 {
 	struct tier_region *r;
 
-	spin_lock(&job->lock);
-	do {
+	for (;;) {
+		spin_lock(&job->lock);
 		r = xa_find(&job->space->regions, &job->next, ULONG_MAX,
 			    XA_PRESENT);
 		if (r)
 			job->next++;
-	} while (r && r->planned != job->round);
-	spin_unlock(&job->lock);
-	return r;
+		spin_unlock(&job->lock);
+		if (!r || r->planned == job->round)
+			return r;
+		cond_resched();
+	}
 }
 
 static void tier_mover_run(struct tier_mover *m)
@@ -151,6 +163,7 @@ static void tier_mover_run(struct tier_mover *m)
 
 	mmap_read_lock(mm);
 	while ((r = tier_job_claim(job))) {
+		m->claimed = true;
 		tier_move_region(mm, r, job->from, &m->move);
 		cond_resched();
 	}
@@ -165,7 +178,9 @@ static void tier_mover_work(struct work_struct *work)
 
 /*
  * Up to @max CPUs for helpers: those the threads of @space's process last
- * ran on, other than the one this runs on.
+ * ran on, other than the one this runs on.  Not those of real-time or
+ * deadline threads: a helper there would wait for them, and the round for
+ * the helper once it has started.
  */
 static unsigned int tier_helper_cpus(struct tier_space *space, int *cpus,
 				     unsigned int max)
@@ -181,7 +196,7 @@ static unsigned int tier_helper_cpus(struct tier_space *space, int *cpus,
 	if (p) {
 		for_each_thread(p, t) {
 			cpu = task_cpu(t);
-			if (cpu == self || !cpu_online(cpu))
+			if (cpu == self || !cpu_online(cpu) || rt_or_dl_task(t))
 				continue;
 			for (i = 0; i < n && cpus[i] != cpu; i++)
 				;
@@ -203,7 +218,8 @@ static unsigned int tier_helper_cpus(struct tier_space *space, int *cpus,
  * @round: the round that picked them
  * @target: the destination node
  * @picked: how many pages were picked (how many helpers are worth it)
- * @out: counts added to; cpu_ns gets the movers' time added up
+ * @out: counts added to; cpu_ns gets the movers' time added up, threads
+ *	the most movers that took regions of one address space
  *
  * Called with tier_lock held.
  */
@@ -235,6 +251,8 @@ void tier_move_pages(struct tier_reg *reg, u8 from, u64 round, int target,
 			continue;
 		job.space = space;
 		job.next = 0;
+		for (i = 0; i <= helpers; i++)
+			tier_movers[i].claimed = false;
 		n = tier_helper_cpus(space, cpus, helpers);
 		for (i = 1; i <= n; i++)
 			queue_work_on(cpus[i - 1], tier_move_wq,
@@ -243,11 +261,14 @@ void tier_move_pages(struct tier_reg *reg, u8 from, u64 round, int target,
 		/*
 		 * Every region is taken.  A helper that has not started yet
 		 * (its CPU busy with a real-time task, say) is not waited
-		 * for: it would find nothing left.
+		 * for: it would find nothing left.  One that has is, until
+		 * it is done with its region.
 		 */
-		ran = 1;
 		for (i = 1; i <= n; i++)
-			ran += !cancel_work_sync(&tier_movers[i].work);
+			cancel_work_sync(&tier_movers[i].work);
+		ran = 0;
+		for (i = 0; i <= n; i++)
+			ran += tier_movers[i].claimed;
 		out->threads = max(out->threads, ran);
 		mmput(space->mm);
 	}

@@ -241,7 +241,8 @@ struct tier_moved {
 	u64 failed;
 	u64 thp_split;
 	u64 cpu_ns;		/* the movers' time, added up */
-	u32 threads;		/* the most movers an address space had */
+	/* the most movers that took regions of one address space */
+	u32 threads;
 };
 
 void tier_move_pages(struct tier_reg *reg, u8 from, u64 round, int target,
