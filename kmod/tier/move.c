@@ -5,9 +5,10 @@
  * A move's time goes to the destination pages (allocating one zeroes it
  * when init_on_alloc is on, as in Debian's kernel; then the copy) and to
  * the TLB shootdown with which migrate_vma_setup() unmaps each anonymous
- * page: nothing that one address space serialises but its mmap_lock, held
- * for reading.  So the regions of an address space are shared out to up
- * to migrate_threads movers: the round's own worker and high-priority
+ * page.  Nothing serialises any of it but the pages themselves and the
+ * address space's mmap_lock, held for reading.  So the regions of an
+ * address space are shared out to up to migrate_threads movers (at most
+ * one per possible CPU): the round's own worker and high-priority
  * helpers queued on the CPUs the workload's threads last ran on (the
  * moves take CPU time from the workload whose pages move, and while a
  * helper runs there no shootdown IPI has to reach that CPU).  Each mover
